@@ -1,0 +1,167 @@
+"""Hugging Face attention heads: detect them before pruning, re-declare them after.
+
+Follows Torch-Pruning's examples/transformers (prune_hf_bert.py, prune_llama.py): pass
+num_heads for the q/k/v projections, prune whole heads, then write the new head counts
+back into the attention modules and `model.config` so that forward reshapes correctly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import torch.nn as nn
+
+# (query, key, value, output) attribute names used by transformers attention modules.
+_PROJ_NAMES = (
+    ("q_proj", "k_proj", "v_proj", "o_proj"),  # LLaMA, Mistral, Qwen, ViT (transformers>=5)
+    ("query", "key", "value", None),  # BERT, RoBERTa, old ViT; output lives in a sibling module
+)
+
+
+@dataclass
+class Attention:
+    name: str
+    module: nn.Module
+    q: nn.Linear
+    k: nn.Linear
+    v: nn.Linear
+    o: Optional[nn.Linear]
+    heads: int
+    kv_heads: int
+    head_dim: int
+
+
+def is_hf_model(model: nn.Module) -> bool:
+    config = getattr(model, "config", None)
+    return config is not None and hasattr(config, "num_attention_heads") and hasattr(config, "to_dict")
+
+
+def _head_dim(module: nn.Module, q: nn.Linear) -> Optional[int]:
+    for attr in ("head_dim", "attention_head_size"):
+        value = getattr(module, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    heads = getattr(module, "num_attention_heads", None) or getattr(module, "num_heads", None)
+    if isinstance(heads, int) and heads > 0 and q.out_features % heads == 0:
+        return q.out_features // heads
+    config = getattr(module, "config", None)
+    heads = getattr(config, "num_attention_heads", None)
+    if isinstance(heads, int) and heads > 0:
+        return q.out_features // heads
+    return None
+
+
+def find_attention(model: nn.Module) -> List[Attention]:
+    found: List[Attention] = []
+    modules = dict(model.named_modules())
+    for name, module in model.named_modules():
+        for qn, kn, vn, on in _PROJ_NAMES:
+            q, k, v = (getattr(module, n, None) for n in (qn, kn, vn))
+            if not all(isinstance(x, nn.Linear) for x in (q, k, v)):
+                continue
+            head_dim = _head_dim(module, q)
+            if not head_dim:
+                continue
+            o = getattr(module, on, None) if on else None
+            if o is None and on is None:
+                # BERT keeps the output projection in the sibling BertSelfOutput.dense.
+                parent = modules.get(name.rsplit(".", 1)[0]) if "." in name else None
+                o = getattr(getattr(parent, "output", None), "dense", None)
+            found.append(
+                Attention(
+                    name=name,
+                    module=module,
+                    q=q,
+                    k=k,
+                    v=v,
+                    o=o if isinstance(o, nn.Linear) else None,
+                    heads=q.out_features // head_dim,
+                    kv_heads=k.out_features // head_dim,
+                    head_dim=head_dim,
+                )
+            )
+            break
+    return found
+
+
+def num_heads_map(attentions: List[Attention]) -> Dict[nn.Module, int]:
+    heads: Dict[nn.Module, int] = {}
+    for a in attentions:
+        heads[a.q] = a.heads
+        heads[a.k] = a.kv_heads
+        heads[a.v] = a.kv_heads
+    return heads
+
+
+def prepare(model: nn.Module) -> None:
+    """Caches are not tensors Torch-Pruning can trace through; turn them off on the copy."""
+    config = getattr(model, "config", None)
+    if config is not None and getattr(config, "use_cache", None):
+        config.use_cache = False
+
+
+def redeclare_heads(model: nn.Module, attentions: List[Attention], pruner_heads: Dict[nn.Module, int]) -> None:
+    """Write post-pruning head counts where transformers' forward reads them."""
+    for a in attentions:
+        heads = pruner_heads.get(a.q, a.heads)
+        kv_heads = pruner_heads.get(a.k, a.kv_heads)
+        if heads <= 0:
+            continue
+        head_dim = a.q.out_features // heads
+        m = a.module
+        _set_if_has(m, "num_attention_heads", heads)
+        _set_if_has(m, "num_heads", heads)
+        _set_if_has(m, "attention_head_size", head_dim)
+        _set_if_has(m, "head_dim", head_dim)
+        _set_if_has(m, "all_head_size", heads * head_dim)
+        _set_if_has(m, "num_key_value_heads", kv_heads)
+        if kv_heads > 0:
+            _set_if_has(m, "num_key_value_groups", heads // kv_heads)
+    if attentions:
+        first = attentions[0]
+        config = getattr(model, "config", None)
+        if config is not None:
+            heads = pruner_heads.get(first.q, first.heads)
+            kv_heads = pruner_heads.get(first.k, first.kv_heads)
+            config.num_attention_heads = heads
+            if hasattr(config, "num_key_value_heads"):
+                config.num_key_value_heads = kv_heads
+            if getattr(config, "head_dim", None) is not None and heads:
+                config.head_dim = first.q.out_features // heads
+            config.hidden_size = first.q.in_features
+
+
+def _set_if_has(module: nn.Module, attr: str, value: Any) -> None:
+    if hasattr(module, attr) and isinstance(getattr(module, attr), int):
+        setattr(module, attr, value)
+
+
+def head_mismatches(attentions: List[Attention]) -> List[str]:
+    """Heads x head size must equal the projection widths the module now holds."""
+    problems: List[str] = []
+    for a in attentions:
+        m = a.module
+        heads = getattr(m, "num_attention_heads", None) or getattr(m, "num_heads", None)
+        head_dim = getattr(m, "head_dim", None) or getattr(m, "attention_head_size", None)
+        if not isinstance(heads, int) or not isinstance(head_dim, int):
+            continue
+        if a.q.out_features != heads * head_dim:
+            problems.append(
+                f"{a.name}: query projection has {a.q.out_features} outputs but heads x head size = {heads} x {head_dim}"
+            )
+        kv = getattr(m, "num_key_value_heads", None)
+        groups = getattr(m, "num_key_value_groups", None)
+        if isinstance(groups, int) and groups > 0 and not isinstance(kv, int):
+            kv = heads // groups
+        kv = kv if isinstance(kv, int) else heads
+        for label, proj in (("key", a.k), ("value", a.v)):
+            if proj.out_features != kv * head_dim:
+                problems.append(
+                    f"{a.name}: {label} projection has {proj.out_features} outputs but kv heads x head size = {kv} x {head_dim}"
+                )
+        all_head = getattr(m, "all_head_size", None)
+        if isinstance(all_head, int) and all_head != a.q.out_features:
+            problems.append(f"{a.name}: all_head_size={all_head} but query projection has {a.q.out_features} outputs")
+        if a.o is not None and a.o.in_features != a.q.out_features:
+            problems.append(f"{a.name}: output projection takes {a.o.in_features} inputs but query has {a.q.out_features}")
+    return problems
