@@ -1,0 +1,5 @@
+import sys
+
+from prunelint.cli import main
+
+sys.exit(main())

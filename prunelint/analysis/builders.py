@@ -1,0 +1,109 @@
+"""Which functions of the linted tree trace a model when called, and in what autograd mode.
+
+A function "builds" when it constructs a pruner or runs `build_dependency`, directly or through
+other functions. Each build path carries the mode change that the function itself makes on the
+way (decorators, `with` blocks, `set_grad_enabled`), so that a caller under `no_grad` is flagged,
+and a callee that re-enables autograd is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+
+from prunelint.analysis.facts import CallFact
+from prunelint.analysis.gradmode import NEUTRAL, Mode
+from prunelint.analysis.project import Project, Target
+from prunelint.paths import display_path
+
+FunctionKey = tuple[str, str]  # (absolute path, qualified name)
+
+
+@dataclass(frozen=True)
+class BuildPath:
+    """How a call ends in a trace: the mode the callee sets, and the chain of calls."""
+
+    mode: Mode
+    construction: str  # e.g. "`tp.pruner.MetaPruner` at pkg/builders.py:14"
+    via: tuple[str, ...] = ()  # intermediate functions, outermost first
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What one call does, seen from its own line."""
+
+    call: CallFact
+    path: BuildPath  # the mode is the call site's mode composed with the callee's
+
+
+class BuildIndex:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.paths: dict[FunctionKey, dict[tuple, BuildPath]] = {}
+        self._callers: dict[FunctionKey, list[tuple[str, CallFact, FunctionKey]]] = {}
+        self._direct: list[tuple[str, CallFact, Target]] = []
+        self._build()
+
+    def _build(self) -> None:
+        project = self.project
+        queue: deque[FunctionKey] = deque()
+        for facts, call in project.calls():
+            path = os.path.abspath(facts.path)
+            target = project.resolve(path, call.callee)
+            if target is None:
+                continue
+            if project.traces(target, call.method):
+                self._direct.append((path, call, target))
+                if call.scope:
+                    here = BuildPath(NEUTRAL, f"`{call.text}(...)` at {display_path(path)}:{call.span.start.row}")
+                    if self._add((path, call.scope), _through(call, here)):
+                        queue.append((path, call.scope))
+                continue
+            callee = project.callee_function(target, call.method)
+            if callee is not None:
+                self._callers.setdefault(callee, []).append((path, call, (path, call.scope)))
+        while queue:
+            callee = queue.popleft()
+            for path, call, caller in self._callers.get(callee, ()):
+                if not call.scope:
+                    continue
+                for build in list(self.paths.get(callee, {}).values()):
+                    if self._add(caller, _through(call, _via(build, call))):
+                        queue.append(caller)
+
+    def _add(self, key: FunctionKey, build: BuildPath) -> bool:
+        """Record a build path unless it is flagged where it is, or already known."""
+        if build.mode.disabled:
+            return False
+        known = self.paths.setdefault(key, {})
+        if build.mode.key() in known:
+            return False
+        known[build.mode.key()] = build
+        return True
+
+    def builders(self) -> set[FunctionKey]:
+        return {key for key, paths in self.paths.items() if paths}
+
+    def disabled_calls(self) -> list[tuple[str, CallOutcome, Target | None]]:
+        """Every call that traces, directly or through a builder, with autograd disabled."""
+        found: list[tuple[str, CallOutcome, Target | None]] = []
+        for path, call, target in self._direct:
+            if call.mode.disabled:
+                found.append((path, CallOutcome(call, BuildPath(call.mode, "")), target))
+        for callee, sites in self._callers.items():
+            for path, call, _caller in sites:
+                for build in self.paths.get(callee, {}).values():
+                    mode = call.mode.then(build.mode)
+                    if mode.disabled:
+                        found.append((path, CallOutcome(call, _via(BuildPath(mode, build.construction, build.via), call)), None))
+                        break
+        return found
+
+
+def _through(call: CallFact, build: BuildPath) -> BuildPath:
+    return BuildPath(call.mode.then(build.mode), build.construction, build.via)
+
+
+def _via(build: BuildPath, call: CallFact) -> BuildPath:
+    return BuildPath(build.mode, build.construction, (f"`{call.text}(...)`",) + build.via)

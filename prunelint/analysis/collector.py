@@ -1,0 +1,476 @@
+"""One libcst pass over a file that records its names, calls and autograd contexts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, ModuleFacts, Span, Symbol
+from prunelint.analysis.gradmode import NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
+from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
+from prunelint.apidata import ApiData, GradApi
+from prunelint.diagnostics import Position
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a chain of names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def import_name(node: cst.BaseExpression) -> str:
+    return dotted_name(node) or ""
+
+
+def literal_bool(node: cst.BaseExpression) -> Switch:
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return UNKNOWN
+
+
+def mode_argument(call: cst.Call | None, default: Switch) -> Switch:
+    """The literal `mode` of set_grad_enabled/inference_mode: first positional or `mode=`."""
+    if call is None:
+        return default
+    for arg in call.args:
+        if arg.keyword is None and arg.star == "":
+            return literal_bool(arg.value)
+        if arg.keyword is not None and arg.keyword.value == "mode":
+            return literal_bool(arg.value)
+        if arg.star:
+            return UNKNOWN
+    return default
+
+
+@dataclass(frozen=True, eq=False)
+class RawContext:
+    """A possible grad-mode switch, to be judged once names are resolved."""
+
+    dotted: str
+    scope: Scope
+    call: cst.Call | None
+    text: str
+    line: int
+    form: Literal["with", "decorator", "statement"] = "with"
+    # A block that contained statement-level switches: after it the mode is uncertain.
+    uncertain_after: tuple["RawContext", ...] = ()
+
+
+@dataclass
+class _PendingCall:
+    dotted: str | None
+    value: Pending | None
+    method: str
+    scope: Scope
+    contexts: tuple[RawContext, ...]
+    span: Span
+    text: str
+
+
+@dataclass
+class _Frame:
+    scope: Scope
+    entry: tuple[RawContext, ...]
+    chain: list[RawContext] = field(default_factory=list)
+    suites: list[int] = field(default_factory=list)
+
+
+class FactCollector(cst.BatchableCSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, path: str, api: ApiData) -> None:
+        super().__init__()
+        self.path = path
+        self.api = api
+        self._mode_names = {q.rsplit(".", 1)[-1] for q in api.grad_apis} | set(api.wrappers)
+        self._on_call_names = {q.rsplit(".", 1)[-1] for q, g in api.grad_apis.items() if g.on_call}
+        self._resolver = Resolver(self._is_api_name)
+        module = Scope("module", "", None)
+        self._frames: list[_Frame] = [_Frame(module, ())]
+        self._frames[0].suites.append(0)
+        self._calls: list[_PendingCall] = []
+        self._functions: list[tuple[str, int, tuple[RawContext, ...]]] = []
+        self._classes: list[tuple[str, int, Scope, list[str]]] = []
+        self._with_marks: list[tuple[int, int]] = []
+        self._in_import = 0
+        self.facts = ModuleFacts(path)
+
+    # -- helpers --------------------------------------------------------------------------------
+    @property
+    def _frame(self) -> _Frame:
+        return self._frames[-1]
+
+    @property
+    def _scope(self) -> Scope:
+        return self._frame.scope
+
+    def _is_api_name(self, qualname: str) -> bool:
+        api = self.api
+        return (
+            qualname in api.grad_apis
+            or qualname in api.pruner_classes
+            or qualname in api.dependency_graph_classes
+        )
+
+    def _span(self, node: cst.CSTNode) -> Span:
+        rng: CodeRange = self.get_metadata(PositionProvider, node)
+        return Span(
+            Position(rng.start.line, rng.start.column + 1), Position(rng.end.line, rng.end.column + 1)
+        )
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _value_of(self, expr: cst.BaseExpression) -> Value:
+        dotted = dotted_name(expr)
+        if dotted is not None:
+            return Pending("alias", dotted, self._scope)
+        if isinstance(expr, cst.Call):
+            func = dotted_name(expr.func)
+            if func is None:
+                return None
+            if func.rsplit(".", 1)[-1] == "partial" and expr.args:
+                target = dotted_name(expr.args[0].value)
+                if target is None or expr.args[0].star:
+                    return None
+                return Pending("partial", target, self._scope, partial_func=func)
+            return Pending("instance", func, self._scope)
+        return None
+
+    def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
+        if isinstance(target, cst.Name):
+            self._scope.bind(target.value, value)
+        elif isinstance(target, cst.Attribute):
+            dotted = dotted_name(target)
+            cls = self._scope.enclosing_class()
+            if dotted and cls is not None and dotted.count(".") == 1 and dotted.startswith("self."):
+                cls.self_attrs.setdefault(target.attr.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
+
+    def _context(
+        self, expr: cst.BaseExpression, form: Literal["with", "decorator"]
+    ) -> RawContext | None:
+        prefix = "@" if form == "decorator" else "with "
+        call = expr if isinstance(expr, cst.Call) else None
+        dotted = dotted_name(call.func if call is not None else expr)
+        if dotted is None or dotted.rsplit(".", 1)[-1] not in self._mode_names:
+            # `ctx = torch.no_grad()` then `with ctx:`: judged at resolution time.
+            if call is None and dotted is not None:
+                return RawContext(
+                    dotted, self._scope, None, f"`{prefix}{dotted}`", self._line(expr), form
+                )
+            return None
+        args = ""
+        if call is not None:
+            args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
+        return RawContext(
+            dotted, self._scope, call, f"`{prefix}{dotted}{args}`", self._line(expr), form
+        )
+
+    # -- scopes ---------------------------------------------------------------------------------
+    def _push_scope(self, kind, name: str, entry: tuple[RawContext, ...]) -> Scope:
+        parent = self._scope
+        scope = Scope(kind, parent.child_qualname(name), parent)
+        self._frames.append(_Frame(scope, entry))
+        return scope
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        qualname = self._scope.child_qualname(name)
+        self._scope.bind(name, Symbol("local", qualname))
+        entry = tuple(
+            ctx for d in node.decorators if (ctx := self._context(d.decorator, "decorator")) is not None
+        )
+        self._functions.append((qualname, self._line(node.name), entry))
+        scope = self._push_scope("function", name, entry)
+        for param in _params(node.params):
+            scope.bind(param, None)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._frames.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        qualname = self._scope.child_qualname(name)
+        self._scope.bind(name, Symbol("local", qualname))
+        bases = [d for a in node.bases if a.keyword is None and (d := dotted_name(a.value))]
+        self._classes.append((qualname, self._line(node.name), self._scope, bases))
+        self._push_scope("class", name, ())
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._frames.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        scope = self._push_scope("lambda", "<lambda>", ())
+        for param in _params(node.params):
+            scope.bind(param, None)
+        self._frame.suites.append(0)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._frames.pop()
+
+    # -- bindings -------------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        self._in_import += 1
+        for alias in node.names:
+            full = import_name(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._scope.bind(alias.asname.name.value, Symbol("external", full))
+            else:
+                head = full.split(".", 1)[0]
+                self._scope.bind(head, Symbol("external", head))
+
+    def leave_Import(self, original_node: cst.Import) -> None:
+        self._in_import -= 1
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._in_import -= 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._in_import += 1
+        level = len(node.relative)
+        module = import_name(node.module) if node.module is not None else ""
+        if isinstance(node.names, cst.ImportStar):
+            if level == 0:
+                self._scope.module().star_imports.append(module)
+            return
+        for alias in node.names:
+            name = import_name(alias.name)
+            bound = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                bound = alias.asname.name.value
+            full = f"{module}.{name}" if module else name
+            if level:
+                self._scope.bind(bound, Symbol("relative", full, level=level))
+            else:
+                self._scope.bind(bound, Symbol("external", full))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = self._value_of(node.value)
+        for target in node.targets:
+            self._bind_target(target.target, value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, self._value_of(node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        # `with ... as x` and `except ... as x`; an import's alias is bound by the import itself.
+        if not self._in_import and isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
+            self._bind_target(node.name, None)
+
+    # -- grad-mode contexts ---------------------------------------------------------------------
+    def visit_With(self, node: cst.With) -> None:
+        self._with_marks.append((len(self._frame.chain), 0))
+
+    def leave_WithItem(self, original_node: cst.WithItem) -> None:
+        ctx = self._context(original_node.item, "with")
+        if ctx is not None:
+            self._frame.chain.append(ctx)
+            start, count = self._with_marks[-1]
+            self._with_marks[-1] = (start, count + 1)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        start, count = self._with_marks.pop()
+        if count:
+            # Leaving a grad-mode `with` restores the mode it found, undoing switches inside.
+            del self._frame.chain[start:]
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._frame.suites.append(len(self._frame.chain))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_suite()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._frame.suites.append(len(self._frame.chain))
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_suite()
+
+    def _leave_suite(self) -> None:
+        frame = self._frame
+        start = frame.suites.pop()
+        inside = tuple(frame.chain[start:])
+        del frame.chain[start:]
+        if inside and frame.suites:
+            first = inside[0]
+            frame.chain.append(
+                RawContext(first.dotted, first.scope, None, "", first.line, uncertain_after=inside)
+            )
+
+    def leave_Expr(self, original_node: cst.Expr) -> None:
+        call = original_node.value
+        if not isinstance(call, cst.Call):
+            return
+        dotted = dotted_name(call.func)
+        if dotted is not None and dotted.rsplit(".", 1)[-1] in self._on_call_names:
+            args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
+            self._frame.chain.append(
+                RawContext(
+                    dotted, self._scope, call, f"`{dotted}{args}`", self._line(call), "statement"
+                )
+            )
+
+    # -- calls ----------------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        dotted = dotted_name(func)
+        value: Pending | None = None
+        method = ""
+        if dotted is None:
+            if isinstance(func, cst.Attribute):
+                inner = self._value_of(func.value)
+                if isinstance(inner, Pending) and inner.how != "alias":
+                    value, method = inner, func.attr.value
+            elif isinstance(func, cst.Call):
+                inner = self._value_of(func)
+                if isinstance(inner, Pending) and inner.how == "partial":
+                    value = inner
+            if value is None:
+                return
+            text = f"{value.dotted}(...)" + (f".{method}" if method else "")
+            if value.how == "partial" and not method:
+                text = f"partial({value.dotted}, ...)"
+        else:
+            text = dotted
+        frame = self._frame
+        self._calls.append(
+            _PendingCall(
+                dotted, value, method, frame.scope, frame.entry + tuple(frame.chain), self._span(node), text
+            )
+        )
+
+    # -- resolution -----------------------------------------------------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        facts = self.facts
+        module_scope = self._frames[0].scope
+        for qualname, line, entry in self._functions:
+            facts.functions[qualname] = FunctionFact(qualname, line, self._mode(entry))
+        for qualname, line, scope, bases in self._classes:
+            symbols = tuple(s for b in bases if (s := self._resolver.resolve(scope, b)[0]) is not None)
+            facts.classes[qualname] = ClassFact(qualname, symbols, line)
+        for pending in self._calls:
+            if pending.value is not None:
+                symbol, leftover = self._resolver.resolve(pending.scope, pending.value.dotted)
+                if symbol is not None and not leftover and not symbol.wrapping:
+                    resolved = _wrap(symbol, pending.value, self._resolver)
+                    symbol, leftover = resolved, pending.method
+                else:
+                    symbol = None
+            else:
+                assert pending.dotted is not None
+                symbol, leftover = self._resolver.resolve(pending.scope, pending.dotted)
+            if symbol is None or "." in leftover:
+                continue
+            facts.calls.append(
+                CallFact(
+                    callee=symbol,
+                    method=leftover,
+                    span=pending.span,
+                    scope=pending.scope.qualname,
+                    mode=self._mode(pending.contexts),
+                    text=pending.text,
+                )
+            )
+        for name, values in module_scope.bindings.items():
+            symbol, leftover = self._resolver.resolve(module_scope, name)
+            if symbol is not None and not leftover:
+                facts.exports[name] = symbol
+
+    def _mode(self, contexts: Sequence[RawContext]) -> Mode:
+        mode = NEUTRAL
+        for ctx in contexts:
+            mode = mode.then(self._effect(ctx))
+        return mode
+
+    def _effect(self, ctx: RawContext) -> Mode:
+        if ctx.uncertain_after:
+            if any(self._effect(inner) != NEUTRAL for inner in ctx.uncertain_after):
+                return Mode(grad=UNKNOWN, inference=UNKNOWN)
+            return NEUTRAL
+        api = self._grad_api(ctx)
+        if api is None:
+            return NEUTRAL
+        if ctx.call is None and api[1]:
+            # A with-item that is a variable: an instance made earlier with unknown arguments.
+            if api[0].effect not in ("no_grad", "enable_grad"):
+                return Mode(grad=UNKNOWN, inference=UNKNOWN)
+        default: Switch = True if api[0].effect == "inference_mode" else UNKNOWN
+        flag = mode_argument(ctx.call, default)
+        return effect_of(api[0].effect, flag, Origin(api[0].origin or ctx.text, self.path, ctx.line))
+
+    def _grad_api(self, ctx: RawContext) -> tuple[GradApi, bool] | None:
+        symbol, leftover = self._resolver.resolve(ctx.scope, ctx.dotted)
+        if symbol is None or leftover:
+            return None
+        is_instance = symbol.wrapping == "instance"
+        if symbol.wrapping and not is_instance:
+            return None
+        if ctx.call is not None and is_instance:
+            return None
+        if ctx.call is None and not is_instance and ctx.form != "decorator":
+            # `@torch.no_grad` without parentheses is a decorator that works; a bare name in a
+            # `with` is an error at runtime and not our business.
+            return None
+        if symbol.kind == "external" and symbol.name in self.api.grad_apis:
+            api = self.api.grad_apis[symbol.name]
+        else:
+            wrapper = self.api.wrappers.get(symbol.name.rsplit(".", 1)[-1])
+            if wrapper is None:
+                return None
+            api = wrapper
+        if not api.origin:
+            api = GradApi(api.qualname, api.effect, api.on_call, ctx.text)
+        else:
+            api = GradApi(api.qualname, api.effect, api.on_call, f"{ctx.text} ({api.origin})")
+        if ctx.form == "statement" and not api.on_call:
+            return None  # `torch.no_grad()` as a bare statement switches nothing
+        return api, is_instance
+
+
+def _wrap(symbol: Symbol, pending: Pending, resolver: Resolver) -> Symbol | None:
+    if pending.how == "partial":
+        func, _ = resolver.resolve(pending.scope, pending.partial_func)
+        if func is None or func.name != "functools.partial":
+            return None
+    return symbol.wrapped(pending.how)
+
+
+def _params(params: cst.Parameters) -> list[str]:
+    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.append(star.name.value)
+    return names
+
+
+def _arg_text(arg: cst.Arg) -> str:
+    value = dotted_name(arg.value)
+    if value is None:
+        value = "..."
+    if arg.keyword is not None:
+        return f"{arg.keyword.value}={value}"
+    return f"{arg.star}{value}"

@@ -1,0 +1,84 @@
+"""Per-file facts: small, picklable records that the project-wide analysis and the rules read.
+
+A file is parsed once; everything rules need later is kept here, so that worker processes
+return facts rather than syntax trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from prunelint.analysis.gradmode import Mode
+from prunelint.diagnostics import Position
+
+SymbolKind = Literal["external", "local", "relative"]
+Wrapping = Literal["", "instance", "partial"]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """What a name refers to, as far as this file alone can tell.
+
+    external: an absolute dotted name from an import (`torch_pruning.pruner.MetaPruner`,
+              `pkg.builders.build_pruner`); the project index decides if it is one of ours.
+    local:    a definition in this file, by its qualified name (`Trainer.build`, `f.<locals>.g`).
+    relative: a relative import, `level` dots then `name`.
+    `wrapping` says the value is an instance of the symbol, or a functools.partial of it.
+    """
+
+    kind: SymbolKind
+    name: str
+    level: int = 0
+    wrapping: Wrapping = ""
+
+    def attr(self, rest: str) -> "Symbol":
+        if not rest:
+            return self
+        return Symbol(self.kind, f"{self.name}.{rest}", self.level, self.wrapping)
+
+    def wrapped(self, wrapping: Wrapping) -> "Symbol":
+        return Symbol(self.kind, self.name, self.level, wrapping)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """A call whose callee could be resolved, with the autograd mode the enclosing scope sets."""
+
+    callee: Symbol
+    # The callee's last attribute when it is a method of an instance (`dg.build_dependency`).
+    method: str
+    span: Span
+    scope: str  # qualified name of the enclosing function; "" at module level
+    mode: Mode  # relative to the scope's entry (decorators included)
+    text: str  # the callee as written, for messages
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    qualname: str
+    line: int
+    entry: Mode  # what its decorators set
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    qualname: str
+    bases: tuple[Symbol, ...]
+    line: int
+
+
+@dataclass
+class ModuleFacts:
+    path: str
+    calls: list[CallFact] = field(default_factory=list)
+    functions: dict[str, FunctionFact] = field(default_factory=dict)
+    classes: dict[str, ClassFact] = field(default_factory=dict)
+    # Module-level names bound to one thing only: how re-exports and aliases are followed.
+    exports: dict[str, Symbol] = field(default_factory=dict)

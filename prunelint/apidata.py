@@ -1,0 +1,86 @@
+"""Load the Torch-Pruning and torch API facts from `data/torch_pruning_api.toml`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+GRAD_EFFECTS = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
+
+
+@dataclass(frozen=True)
+class GradApi:
+    qualname: str
+    effect: str  # one of GRAD_EFFECTS
+    on_call: bool = False
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class ApiData:
+    prefilter_words: tuple[str, ...]
+    # qualified name (every exporting path) -> canonical class name
+    pruner_classes: dict[str, str]
+    dependency_graph_classes: frozenset[str]
+    tracing_methods: frozenset[str]
+    grad_apis: dict[str, GradApi]
+    # last name of a decorator -> the grad API it wraps
+    wrappers: dict[str, GradApi] = field(default_factory=dict)
+
+    def with_extensions(
+        self, *, grad_disabling_decorators: dict[str, str], pruner_classes: tuple[str, ...]
+    ) -> "ApiData":
+        """Add the user's own decorators and pruner classes from `[tool.prunelint]`."""
+        wrappers = dict(self.wrappers)
+        grad_apis = dict(self.grad_apis)
+        for name, effect in grad_disabling_decorators.items():
+            api = GradApi(name, effect, origin=f"`{name}` (configured)")
+            if "." in name:
+                grad_apis[name] = api
+            else:
+                wrappers[name] = api
+        pruners = dict(self.pruner_classes)
+        for name in pruner_classes:
+            pruners[name] = name.rsplit(".", 1)[-1]
+        words = tuple(dict.fromkeys(self.prefilter_words + tuple(n.rsplit(".", 1)[-1] for n in pruner_classes)))
+        return ApiData(
+            prefilter_words=words,
+            pruner_classes=pruners,
+            dependency_graph_classes=self.dependency_graph_classes,
+            tracing_methods=self.tracing_methods,
+            grad_apis=grad_apis,
+            wrappers=wrappers,
+        )
+
+
+@lru_cache(maxsize=1)
+def load_api_data() -> ApiData:
+    text = resources.files("prunelint").joinpath("data/torch_pruning_api.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    pruners: dict[str, str] = {}
+    for cls, modules in raw["pruners"].items():
+        for module in modules:
+            pruners[f"{module}.{cls}"] = cls
+    grad_apis = {
+        qualname: GradApi(qualname, spec["effect"], spec.get("on_call", False))
+        for qualname, spec in raw["grad_modes"].items()
+    }
+    wrappers = {
+        name: GradApi(name, spec["effect"], origin=spec.get("origin", name))
+        for name, spec in raw.get("wrappers", {}).items()
+    }
+    return ApiData(
+        prefilter_words=tuple(raw["prefilter"]["words"]),
+        pruner_classes=pruners,
+        dependency_graph_classes=frozenset(raw["dependency_graph"]["classes"]),
+        tracing_methods=frozenset(raw["dependency_graph"]["tracing_methods"]),
+        grad_apis=grad_apis,
+        wrappers=wrappers,
+    )

@@ -1,0 +1,251 @@
+"""`prunelint [check] PATHS` and `prunelint rule CODE`, with ruff's options and exit codes.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from typing import Sequence, TextIO
+
+from prunelint import __version__
+from prunelint.apidata import load_api_data
+from prunelint.config import OUTPUT_FORMATS, ConfigError, Settings, find_settings, load_config_file
+from prunelint.diagnostics import Diagnostic
+from prunelint.engine import LintOptions, finalize, lint_files, lint_sources
+from prunelint.files import Excluder, discover
+from prunelint.plugins import PluginError, RuleSet, load_rules
+from prunelint.selection import Selection, SelectionError, enabled_codes
+from prunelint.source import Source, decode, file_error
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class _Extend(argparse.Action):
+    """`--select A,B --select C` gives [A, B, C]."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        current = list(getattr(namespace, self.dest) or [])
+        current.extend(_csv(values))
+        setattr(namespace, self.dest, current)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="prunelint",
+        description="Lint Torch-Pruning code for pitfalls that fail late or silently.",
+        epilog="Use `prunelint rule CODE` to read a rule's documentation.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); `-` reads stdin")
+    parser.add_argument("--version", action="version", version=f"prunelint {__version__}")
+    sel = parser.add_argument_group("rule selection")
+    sel.add_argument("--select", action=_Extend, metavar="CODES", help="comma-separated codes or prefixes to enable (ALL for every rule)")
+    sel.add_argument("--extend-select", action=_Extend, metavar="CODES", help="codes or prefixes to enable on top of the selection")
+    sel.add_argument("--ignore", action=_Extend, metavar="CODES", help="codes or prefixes to disable")
+    files = parser.add_argument_group("file selection")
+    files.add_argument("--exclude", action=_Extend, metavar="PATTERNS", help="replace the default excludes (gitignore-style patterns)")
+    files.add_argument("--extend-exclude", action=_Extend, metavar="PATTERNS", help="patterns to exclude on top of the defaults")
+    files.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None)
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
+    files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None, help="apply excludes to paths named on the command line too (for pre-commit)")
+    files.add_argument("--stdin-filename", metavar="PATH", help="the name of the file read from stdin")
+    cfg = parser.add_argument_group("configuration")
+    cfg.add_argument("--config", metavar="FILE", help="a pyproject.toml or prunelint.toml to use instead of the nearest pyproject.toml")
+    cfg.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-format", choices=OUTPUT_FORMATS, help="concise (default), full, json, github or sarif")
+    out.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    run = parser.add_argument_group("execution")
+    run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="parallel processes (0: one per CPU; default 1)")
+    return parser
+
+
+def build_rule_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="prunelint rule", description="Print a rule's documentation.")
+    parser.add_argument("code", nargs="?", help="the rule's code, e.g. PRL001")
+    parser.add_argument("--all", action="store_true", help="print every rule's documentation")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if args.isolated:
+        settings = Settings(root=os.getcwd())
+    elif args.config:
+        settings = load_config_file(args.config)
+    else:
+        settings = find_settings(os.getcwd())
+    return settings.with_overrides(
+        select=tuple(args.select) if args.select is not None else None,
+        extend_select=settings.extend_select + tuple(args.extend_select or ()),
+        ignore=settings.ignore + tuple(args.ignore or ()),
+        exclude=tuple(args.exclude) if args.exclude is not None else None,
+        extend_exclude=settings.extend_exclude + tuple(args.extend_exclude or ()),
+        respect_gitignore=args.respect_gitignore,
+        force_exclude=args.force_exclude,
+        output_format=args.output_format,
+    )
+
+
+def _api(settings: Settings):
+    api = load_api_data()
+    if settings.grad_disabling_decorators or settings.extend_pruner_classes:
+        api = api.with_extensions(
+            grad_disabling_decorators=dict(settings.grad_disabling_decorators),
+            pruner_classes=settings.extend_pruner_classes,
+        )
+    return api
+
+
+def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    args = build_parser().parse_args(list(argv))
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per CPU) or more")
+    settings = _settings(args)
+    rules = load_rules()
+    infos = rules.infos()
+    codes = enabled_codes(Selection(settings.select, settings.extend_select, settings.ignore), infos)
+    options = LintOptions(
+        settings=settings,
+        rules=rules,
+        codes=codes,
+        api=_api(settings),
+        jobs=args.jobs or (os.cpu_count() or 1),
+        roots=(os.getcwd(),),
+    )
+    paths = args.paths or ["."]
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("`-` (stdin) cannot be combined with other paths")
+        diagnostics, texts = _lint_stdin(args.stdin_filename, options)
+    else:
+        found = discover(paths, settings)
+        diagnostics = lint_files(found.files, options)
+        diagnostics += [file_error(p, "no such file or directory") for p in found.missing]
+        diagnostics.sort(key=Diagnostic.sort_key)
+        texts = {}
+    _report(diagnostics, settings.output_format, rules, args, stdout, texts)
+    if diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[Diagnostic], dict[str, str]]:
+    filename = stdin_filename or "-"
+    if stdin_filename and options.settings.force_exclude:
+        excluder = Excluder(options.settings)
+        path = os.path.abspath(stdin_filename)
+        from pathlib import Path
+
+        if excluder.excluded(Path(path), False) or any(excluder.excluded(p, True) for p in Path(path).parents):
+            return [], {}
+    data = sys.stdin.buffer.read()
+    loaded = decode(data, filename, os.path.abspath(filename))
+    if not isinstance(loaded, Source):
+        return finalize([loaded], options, {}), {}
+    diagnostics = finalize(lint_sources([loaded], options), options, {filename: loaded.text})
+    return diagnostics, {filename: loaded.text}
+
+
+def _report(
+    diagnostics: list[Diagnostic],
+    fmt: str,
+    rules: RuleSet,
+    args: argparse.Namespace,
+    stdout: TextIO,
+    texts: dict[str, str],
+) -> None:
+    from prunelint.formatters import render
+
+    infos = rules.infos()
+    if args.statistics:
+        counts = Counter(d.code for d in diagnostics)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            stdout.write(f"{count:>5}\t{code}\t{infos[code].name}\n")
+        if counts and not args.quiet:
+            stdout.write(f"Found {_errors(len(diagnostics))}.\n")
+        return
+
+    def source_lines(filename: str):
+        if filename in texts:
+            return texts[filename].splitlines()
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                return handle.read().splitlines()
+        except OSError:
+            return None
+
+    stdout.write(render(diagnostics, fmt, infos, source_lines=source_lines))
+    if fmt in ("concise", "full") and not args.quiet:
+        if diagnostics:
+            stdout.write(f"Found {_errors(len(diagnostics))}.\n")
+            fixable = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "safe")
+            if fixable:
+                stdout.write(f"[*] {fixable} fixable with the `--fix` option.\n")
+        else:
+            stdout.write("All checks passed!\n")
+
+
+def _errors(count: int) -> str:
+    return f"{count} error" if count == 1 else f"{count} errors"
+
+
+def run_rule(argv: Sequence[str], stdout: TextIO) -> int:
+    args = build_rule_parser().parse_args(list(argv))
+    infos = load_rules().infos()
+    if args.all:
+        stdout.write("\n".join(info.docs for info in infos.values()))
+        return EXIT_CLEAN
+    if not args.code:
+        raise UsageError("give a rule code, e.g. `prunelint rule PRL001`, or --all")
+    info = infos.get(args.code.upper())
+    if info is None:
+        raise UsageError(f"unknown rule code `{args.code}` (known codes: {', '.join(infos)})")
+    stdout.write(info.docs)
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        if argv[:1] == ["rule"]:
+            return run_rule(argv[1:], stdout)
+        if argv[:1] == ["check"]:
+            argv = argv[1:]
+        return run_check(argv, stdout, stderr)
+    except (UsageError, ConfigError, SelectionError, PluginError) as exc:
+        stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        stderr.write("error: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback for the user
+        if os.environ.get("PRUNELINT_DEBUG"):
+            raise
+        stderr.write(f"error: internal error: {type(exc).__name__}: {exc} (set PRUNELINT_DEBUG=1 for details)\n")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

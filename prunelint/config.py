@@ -1,0 +1,145 @@
+"""`[tool.prunelint]` in the nearest pyproject.toml (or `--config FILE`), validated strictly."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+# ruff's default excludes, plus our own cache.
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox",
+    ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
+    "site-packages", "venv", ".prunelint_cache",
+)
+OUTPUT_FORMATS = ("concise", "full", "json", "github", "sarif")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: str = "."  # patterns in the config are relative to the folder it lives in
+    config_file: str | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    output_format: str = "concise"
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    grad_disabling_decorators: tuple[tuple[str, str], ...] = ()
+    extend_pruner_classes: tuple[str, ...] = ()
+    cache: bool = True
+    cache_dir: str = ".prunelint_cache"
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name not in ("root", "config_file")}
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {_kind(value)}")
+    return tuple(value)
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _parse_table(table: Any, where: str, root: str, config_file: str) -> Settings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.prunelint] must be a table")
+    values: dict[str, Any] = {"root": root, "config_file": config_file}
+    for key, value in table.items():
+        name = _KEYS.get(key)
+        if name is None:
+            valid = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{where}: unknown key `{key}` in [tool.prunelint] (valid keys: {valid})")
+        if name in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "extend_pruner_classes"):
+            values[name] = _strings(value, key, where)
+        elif name in ("respect_gitignore", "force_exclude", "cache"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `{key}` must be true or false, got {_kind(value)}")
+            values[name] = value
+        elif name in ("output_format", "cache_dir"):
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: `{key}` must be a string, got {_kind(value)}")
+            if name == "output_format" and value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{where}: `{key}` must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
+            values[name] = value
+        elif name == "per_file_ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: `{key}` must be a table of pattern = [codes], got {_kind(value)}")
+            values[name] = tuple((pattern, _strings(codes, f"{key}.{pattern}", where)) for pattern, codes in value.items())
+        elif name == "grad_disabling_decorators":
+            values[name] = _decorators(value, key, where)
+    return Settings(**values)
+
+
+def _decorators(value: Any, key: str, where: str) -> tuple[tuple[str, str], ...]:
+    """A list of names (they disable autograd like no_grad), or a table of name = effect."""
+    if isinstance(value, list):
+        return tuple((name, "no_grad") for name in _strings(value, key, where))
+    if isinstance(value, dict):
+        for name, effect in value.items():
+            if effect not in ("no_grad", "inference_mode"):
+                raise ConfigError(
+                    f"{where}: `{key}.{name}` must be \"no_grad\" or \"inference_mode\", got {effect!r}"
+                )
+        return tuple(value.items())
+    raise ConfigError(f"{where}: `{key}` must be a list of names or a table of name = effect, got {_kind(value)}")
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def load_config_file(path: str | os.PathLike[str]) -> Settings:
+    """`--config FILE`: a pyproject.toml ([tool.prunelint]) or a prunelint.toml (top level)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"{file}: config file not found")
+    data = _load_toml(file)
+    table = data.get("tool", {}).get("prunelint", {}) if file.name == "pyproject.toml" else data
+    return _parse_table(table, str(file), str(file.resolve().parent), str(file))
+
+
+def find_settings(start: str | os.PathLike[str] = ".") -> Settings:
+    """The nearest pyproject.toml with a [tool.prunelint] table, from `start` upwards."""
+    directory = Path(start).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            data = _load_toml(candidate)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "prunelint" in tool:
+                return _parse_table(tool["prunelint"], str(candidate), str(folder), str(candidate))
+    return Settings(root=str(directory))
+
+
+__all__ = ["ConfigError", "DEFAULT_EXCLUDE", "OUTPUT_FORMATS", "Settings", "find_settings", "load_config_file"]

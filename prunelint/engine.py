@@ -1,0 +1,158 @@
+"""Lint a set of files: read, prefilter, parse (in parallel), analyse the tree, filter, sort.
+
+A file that mentions nothing a rule looks for is never parsed. Which words matter grows as the
+analysis learns which functions of the tree build pruners, so parsing goes in rounds until no
+unparsed file mentions a new one. The findings are the same as when every file is parsed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing import get_context
+from typing import Iterable, Sequence
+
+import pathspec
+
+from prunelint.analyse import FileResult, analyse
+from prunelint.analysis.project import Project, Target
+from prunelint.apidata import ApiData
+from prunelint.config import Settings
+from prunelint.context import ProjectContext
+from prunelint.diagnostics import Diagnostic
+from prunelint.noqa import is_silenced, noqa_lines
+from prunelint.plugins import RuleSet
+from prunelint.source import FILE_ERROR_CODE, Source, read_source
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    settings: Settings
+    rules: RuleSet
+    codes: frozenset[str]
+    api: ApiData
+    jobs: int = 1
+    prefilter: bool = True  # off only to check that the fast path changes nothing
+    roots: tuple[str, ...] = field(default_factory=lambda: (os.getcwd(),))
+
+
+def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnostic]:
+    sources: list[Source] = []
+    diagnostics: list[Diagnostic] = []
+    for filename in filenames:
+        loaded = read_source(filename, filename)
+        if isinstance(loaded, Source):
+            sources.append(loaded)
+        else:
+            diagnostics.append(loaded)
+    diagnostics.extend(lint_sources(sources, options))
+    return finalize(diagnostics, options, {s.filename: s.text for s in sources})
+
+
+def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagnostic]:
+    cst_rules = options.rules.cst_rules(options.codes)
+    project_rules = options.rules.project_rules(options.codes)
+    parse_all = not options.prefilter or any(rule.PREFILTER_WORDS is None for rule in cst_rules)
+    words = set(options.api.prefilter_words)
+    for rule in cst_rules:
+        words.update(rule.PREFILTER_WORDS or ())
+    results: list[FileResult] = []
+    pending = list(sources)
+    while pending:
+        if parse_all:
+            chosen, pending = pending, []
+        else:
+            pattern = _words_pattern(words)
+            chosen = [s for s in pending if pattern.search(s.text)]
+            pending = [s for s in pending if not pattern.search(s.text)] if chosen else []
+        if not chosen:
+            break
+        results.extend(_run(chosen, options, cst_rules))
+        if not project_rules or not pending:
+            break
+        context = _context(results, options)
+        new_words = expansion_words(context) - words
+        if not new_words:
+            break
+        words |= new_words
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if project_rules:
+        context = _context(results, options)
+        for result in results:
+            if result.facts is None:
+                continue
+            for rule_class in project_rules:
+                diagnostics.extend(rule_class().check(result.facts, context, result.source.filename))
+    return diagnostics
+
+
+def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
+    facts = [r.facts for r in results if r.facts is not None]
+    return ProjectContext(Project(facts, options.roots, options.api))
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")\b")
+
+
+def _run(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
+    work = partial(analyse, api=options.api, cst_rules=cst_rules)
+    jobs = min(options.jobs, len(sources))
+    if jobs <= 1:
+        return [work(source) for source in sources]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        chunk = max(1, len(sources) // (jobs * 4))
+        return list(pool.map(work, sources, chunksize=chunk))
+
+
+def expansion_words(context: ProjectContext) -> set[str]:
+    """Names through which an unparsed file could reach a construction of the parsed ones."""
+    project = context.project
+    builders = context.build_index.index.builders()
+    names: set[str] = set()
+    for _path, qualname in builders:
+        parts = qualname.split(".")
+        names.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
+    for path, facts in project.facts.items():
+        for qualname in facts.classes:
+            if project.is_pruner_class(Target("class", path, qualname)):
+                names.add(qualname.rsplit(".", 1)[-1])
+        for name, symbol in facts.exports.items():
+            target = project.resolve(path, symbol)
+            if target is None:
+                continue
+            callee = project.callee_function(target, "")
+            if project.traces(target, "") or (callee is not None and callee in builders):
+                names.add(name)
+    return names
+
+
+def finalize(
+    diagnostics: Iterable[Diagnostic], options: LintOptions, texts: dict[str, str]
+) -> list[Diagnostic]:
+    """Selection, per-file ignores and noqa, then ruff's order: file, line, column."""
+    ignores = [
+        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+        for pattern, codes in options.settings.per_file_ignores
+    ]
+    noqa_cache: dict[str, dict[int, frozenset[str]]] = {}
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if diagnostic.code not in options.codes:
+            continue
+        if any(spec.match_file(diagnostic.filename) and _matches(diagnostic.code, codes) for spec, codes in ignores):
+            continue
+        if diagnostic.code != FILE_ERROR_CODE and diagnostic.filename in texts:
+            if diagnostic.filename not in noqa_cache:
+                noqa_cache[diagnostic.filename] = noqa_lines(texts[diagnostic.filename])
+            if is_silenced(noqa_cache[diagnostic.filename].get(diagnostic.location.row), diagnostic.code):
+                continue
+        kept.append(diagnostic)
+    return sorted(kept, key=Diagnostic.sort_key)
+
+
+def _matches(code: str, selectors: Sequence[str]) -> bool:
+    return any(s.upper() == "ALL" or code.startswith(s.upper()) for s in selectors)

@@ -1,0 +1,81 @@
+"""Rule discovery with pluggy: built-in rules and third-party plugins go the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pluggy
+
+from prunelint import hookspecs
+from prunelint.ruleinfo import RuleInfo
+from prunelint.rules.base import CstRule, ProjectRule, Rule
+from prunelint.source import FILE_ERROR_CODE
+
+
+class PluginError(RuntimeError):
+    pass
+
+
+FILE_ERROR_INFO = RuleInfo(
+    code=FILE_ERROR_CODE,
+    name="unreadable-file",
+    summary="A file could not be read or parsed as Python.",
+    docs=(
+        f"### {FILE_ERROR_CODE} `unreadable-file`\n\n"
+        "**A file could not be read or parsed as Python.**\n\n"
+        "Syntax errors, undecodable text (not UTF-8 and no PEP 263 cookie), binary files, "
+        "unreadable paths and files too deeply nested to analyse are reported here, at the "
+        "place of the problem, and the run goes on with the other files. It cannot be "
+        "silenced with `# noqa`, only with `--ignore PRL000`.\n"
+    ),
+    url="",
+)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: dict[str, type[Rule]]
+
+    def infos(self) -> dict[str, RuleInfo]:
+        infos = {FILE_ERROR_CODE: FILE_ERROR_INFO}
+        infos.update({code: rule.info() for code, rule in self.rules.items()})
+        return dict(sorted(infos.items()))
+
+    def cst_rules(self, codes: frozenset[str]) -> tuple[type[CstRule], ...]:
+        return tuple(r for c, r in self.rules.items() if c in codes and issubclass(r, CstRule))
+
+    def project_rules(self, codes: frozenset[str]) -> tuple[type[ProjectRule], ...]:
+        return tuple(r for c, r in self.rules.items() if c in codes and issubclass(r, ProjectRule))
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def load_rules(manager: pluggy.PluginManager | None = None) -> RuleSet:
+    """Every rule from the `prunelint` entry points (and any plugin registered on `manager`)."""
+    if manager is None:
+        manager = plugin_manager()
+        try:
+            manager.load_setuptools_entrypoints(hookspecs.PROJECT_NAME)
+        except Exception as exc:  # a broken third-party plugin must not look like our crash
+            raise PluginError(f"failed to load a prunelint plugin: {type(exc).__name__}: {exc}") from None
+        from prunelint import rules as builtin
+
+        if not manager.is_registered(builtin) and manager.get_plugin("builtin") is None:
+            # Running from a source tree that was never installed: no entry points.
+            manager.register(builtin, name="builtin")
+    found: dict[str, type[Rule]] = {}
+    for batch in manager.hook.prunelint_rules():
+        for rule in batch:
+            if not (isinstance(rule, type) and issubclass(rule, (CstRule, ProjectRule))):
+                raise PluginError(f"plugin rule {rule!r} is not a CstRule or ProjectRule subclass")
+            code = getattr(rule, "CODE", None)
+            if not isinstance(code, str) or not code[:1].isalpha() or code == FILE_ERROR_CODE:
+                raise PluginError(f"plugin rule {rule.__name__} has an invalid CODE {code!r}")
+            if code in found and found[code] is not rule:
+                raise PluginError(f"two rules claim the code {code}: {found[code].__name__} and {rule.__name__}")
+            found[code] = rule
+    return RuleSet(dict(sorted(found.items())))

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from prunelint.analysis.builders import CallOutcome
+from prunelint.analysis.facts import ModuleFacts
+from prunelint.diagnostics import Diagnostic
+from prunelint.rules.base import Invalid, ProjectRule
+from prunelint.context import ProjectContext
+
+
+class GradDisabledTracing(ProjectRule):
+    """A pruner or dependency graph is built while autograd is disabled.
+
+    Torch-Pruning finds coupled layers by tracing the forward pass through autograd
+    (`DependencyGraph.build_dependency`, which every pruner's constructor runs). Under
+    `torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`, or a function
+    decorated with one of them (YOLO's `@smart_inference_mode()` too), no autograd graph is
+    recorded. Torch-Pruning 1.6 asserts on it, but under `python -O`, or with `enable_grad()`
+    inside `inference_mode()`, the graph silently has one node and nothing is pruned.
+
+    The rule follows torch's semantics: `enable_grad()` re-enables autograd but does not leave
+    inference mode, `inference_mode(False)` does both, `set_grad_enabled(False)` as a statement
+    holds until the end of its scope. Functions of the linted tree that build a pruner, directly
+    or through other functions and modules, are flagged where they are called with autograd
+    off; the message names where the construction happens. A function or lambda *defined* in a
+    no_grad block is not run there, and names that only look like torch's are not torch's.
+
+    Fix: build the pruner or graph outside the block, or wrap the construction in
+    `with torch.enable_grad():` (under inference mode, `with torch.inference_mode(False):`).
+    Pruning itself (`pruner.step()`) may run under no_grad.
+    """
+
+    CODE = "PRL001"
+    NAME = "grad-disabled-tracing"
+    MESSAGE = (
+        "{what} while autograd is disabled by {cause}: Torch-Pruning traces the model through "
+        "autograd, so its dependency graph gets a single node and nothing is pruned (silently "
+        "under `python -O`). {fix}"
+    )
+
+    BAD_EXAMPLE = """
+        import torch
+        import torch_pruning as tp
+
+        with torch.no_grad():
+            pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+            pruner.step()
+    """
+    GOOD_EXAMPLE = """
+        import torch
+        import torch_pruning as tp
+
+        pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+        with torch.no_grad():
+            pruner.step()
+    """
+
+    VALID = [
+        # Pruning under no_grad is fine: only construction traces.
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+with torch.no_grad():
+    pruner.step()
+""",
+        # The no_grad block closes before the pruner is built.
+        """
+import torch
+import torch_pruning as tp
+with torch.no_grad():
+    model.eval()
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+""",
+        # A commented-out no_grad, and the name in a string.
+        """
+import torch_pruning as tp
+# with torch.no_grad():
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+print("with torch.no_grad(): tp.pruner.BasePruner(...)")
+""",
+        # `no_grad` that is not torch's.
+        """
+from contextlib import nullcontext as no_grad
+import torch_pruning as tp
+with no_grad():
+    pruner = tp.pruner.BasePruner(model, x, importance=imp)
+""",
+        # An unrelated DependencyGraph.
+        """
+import torch
+from mylib.graphs import DependencyGraph
+with torch.no_grad():
+    DependencyGraph().build_dependency(model, example_inputs=x)
+""",
+        # enable_grad inside no_grad re-enables autograd.
+        """
+import torch, torch_pruning as tp
+with torch.no_grad():
+    with torch.enable_grad():
+        DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
+""",
+        # inference_mode(False) leaves inference mode.
+        """
+import torch, torch_pruning as tp
+with torch.inference_mode():
+    with torch.inference_mode(False):
+        pruner = tp.pruner.MagnitudePruner(model, x, importance=imp)
+""",
+        # A function defined (not run) inside a no_grad block.
+        """
+import torch, torch_pruning as tp
+with torch.no_grad():
+    def make(model, x):
+        return tp.pruner.MetaPruner(model, x, importance=imp)
+pruner = make(model, x)
+""",
+        # A callee that re-enables autograd itself.
+        """
+import torch, torch_pruning as tp
+
+@torch.enable_grad()
+def make(model, x):
+    return tp.pruner.MetaPruner(model, x, importance=imp)
+
+@torch.no_grad()
+def main(model, x):
+    pruner = make(model, x)
+""",
+        # set_grad_enabled(False) re-enabled before the pruner.
+        """
+import torch, torch_pruning as tp
+torch.set_grad_enabled(False)
+evaluate(model)
+torch.set_grad_enabled(True)
+pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+""",
+        # A runtime flag: unknown, never flagged.
+        """
+import torch, torch_pruning as tp
+with torch.set_grad_enabled(training):
+    pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+""",
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+with torch.no_grad():
+    pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+""",
+            line=5,
+        ),
+        Invalid(
+            """
+from torch import no_grad as ng
+from torch_pruning.pruner import MagnitudePruner as MP
+with ng():
+    pruner = MP(model, x, importance=imp)
+""",
+            line=4,
+        ),
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+@torch.inference_mode()
+def prune(model, x):
+    DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
+""",
+            line=5,
+        ),
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+with torch.inference_mode():
+    with torch.enable_grad():
+        # enable_grad() does not leave inference mode
+        pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
+""",
+            line=6,
+        ),
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+torch.set_grad_enabled(False)
+
+def unrelated():
+    pass
+
+pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
+""",
+            line=7,
+        ),
+        Invalid(
+            """
+import functools, torch
+import torch_pruning as tp
+Pruner = functools.partial(tp.pruner.MetaPruner, importance=imp)
+with torch.no_grad():
+    p = Pruner(model, x)
+""",
+            line=5,
+        ),
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+
+def build(model, x):
+    return tp.pruner.MetaPruner(model, x, importance=imp)
+
+@torch.no_grad()
+def main(model, x):
+    pruner = build(model, x)
+""",
+            line=9,
+        ),
+    ]
+
+    def check(self, facts: ModuleFacts, project: ProjectContext, filename: str) -> Iterable[Diagnostic]:
+        for outcome in project.build_index.disabled_calls_in(facts.path):
+            yield project.diagnostic(self, outcome.call.span, self._message(outcome, facts.path), filename)
+
+    def _message(self, outcome: CallOutcome, here: str) -> str:
+        call, path = outcome.call, outcome.path
+        cause = path.mode.cause
+        where = cause.describe(here) if cause is not None else "an enclosing grad mode"
+        if path.construction:
+            chain = " → ".join(path.via[1:] + (path.construction,))
+            what = f"`{call.text}(...)` builds a pruner or dependency graph ({chain})"
+        elif call.method:
+            what = f"`{call.text}(...)` traces the model"
+        else:
+            what = f"`{call.text}(...)` builds a pruner"
+        if path.mode.in_inference:
+            fix = (
+                "Build it outside the inference-mode block, or wrap it in "
+                "`with torch.inference_mode(False):` (`enable_grad()` does not leave inference mode)."
+            )
+        else:
+            fix = "Build it outside the block, or wrap it in `with torch.enable_grad():`."
+        return self.MESSAGE.format(what=what, cause=where, fix=fix)

@@ -1,0 +1,65 @@
+"""Reading a file as Python source: encodings, BOMs, binary files and unreadable paths.
+
+Every failure becomes a PRL000 finding at a location, never an exception for the caller.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from dataclasses import dataclass
+
+from prunelint.diagnostics import Diagnostic, Position
+
+FILE_ERROR_CODE = "PRL000"
+
+
+@dataclass(frozen=True)
+class Source:
+    filename: str  # as displayed
+    path: str  # as opened
+    text: str
+
+
+def file_error(filename: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(
+        code=FILE_ERROR_CODE,
+        message=message,
+        filename=filename,
+        location=Position(row, column),
+        end_location=Position(row, column),
+    )
+
+
+def decode(data: bytes, filename: str, path: str) -> Source | Diagnostic:
+    """Decode as Python does: a BOM or PEP 263 cookie, else UTF-8."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        row = data.count(b"\n", 0, offset) + 1
+        return file_error(filename, "binary file (contains a NUL byte): not Python source", row)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return file_error(filename, f"cannot decode: {exc.msg}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        offset = getattr(exc, "start", 0)
+        row = data.count(b"\n", 0, offset) + 1
+        column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        return file_error(filename, f"not valid {encoding} text: {exc.reason if hasattr(exc, 'reason') else exc}", row, column)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(filename, path, text)
+
+
+def read_source(path: str, filename: str) -> Source | Diagnostic:
+    try:
+        if os.path.isdir(path):
+            return file_error(filename, "is a directory, not a Python file")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return file_error(filename, f"cannot read file: {exc.strerror or exc}")
+    return decode(data, filename, path)
