@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from typing import Sequence, TextIO
@@ -18,8 +19,8 @@ from prunelint.diagnostics import Diagnostic
 from prunelint.engine import LintOptions, finalize, lint_files, lint_sources
 from prunelint.files import Excluder, discover
 from prunelint.plugins import PluginError, RuleSet, load_rules
-from prunelint.selection import Selection, SelectionError, enabled_codes
-from prunelint.source import Source, decode, file_error
+from prunelint.selection import Selection, SelectionError, enabled_codes, validate
+from prunelint.source import Source, decode, file_error, read_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -93,16 +94,27 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = load_config_file(args.config)
     else:
         settings = find_settings(os.getcwd())
+    # The rule selection stays as configured: the command line is a second layer over it
+    # (see `_selection`), as in ruff.
     return settings.with_overrides(
-        select=tuple(args.select) if args.select is not None else None,
-        extend_select=settings.extend_select + tuple(args.extend_select or ()),
-        ignore=settings.ignore + tuple(args.ignore or ()),
         exclude=tuple(args.exclude) if args.exclude is not None else None,
         extend_exclude=settings.extend_exclude + tuple(args.extend_exclude or ()),
         respect_gitignore=args.respect_gitignore,
         force_exclude=args.force_exclude,
         output_format=args.output_format,
     )
+
+
+def _selection(settings: Settings, args: argparse.Namespace) -> list[Selection]:
+    """The configuration's selection, then the command line's on top."""
+    return [
+        Selection(settings.select, settings.extend_select, settings.ignore, origin=settings.config_file or ""),
+        Selection(
+            tuple(args.select) if args.select is not None else None,
+            tuple(args.extend_select or ()),
+            tuple(args.ignore or ()),
+        ),
+    ]
 
 
 def _api(settings: Settings):
@@ -122,7 +134,9 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     settings = _settings(args)
     rules = load_rules()
     infos = rules.infos()
-    codes = enabled_codes(Selection(settings.select, settings.extend_select, settings.ignore), infos)
+    codes = enabled_codes(_selection(settings, args), infos)
+    for pattern, selectors in settings.per_file_ignores:
+        validate(selectors, infos, f"`per-file-ignores` ({pattern!r}) of {settings.config_file}")
     options = LintOptions(
         settings=settings,
         rules=rules,
@@ -139,8 +153,8 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     else:
         found = discover(paths, settings)
         diagnostics = lint_files(found.files, options)
-        diagnostics += [file_error(p, "no such file or directory") for p in found.missing]
-        diagnostics.sort(key=Diagnostic.sort_key)
+        missing = [file_error(p, "no such file or directory") for p in found.missing]
+        diagnostics = sorted(diagnostics + finalize(missing, options, {}), key=Diagnostic.sort_key)
         texts = {}
     _report(diagnostics, settings.output_format, rules, args, stdout, texts)
     if diagnostics and not args.exit_zero:
@@ -186,12 +200,18 @@ def _report(
 
     def source_lines(filename: str):
         if filename in texts:
-            return texts[filename].splitlines()
+            return _lines(texts[filename])
+        loaded = read_source(filename, filename)
+        if isinstance(loaded, Source):  # decoded as it was linted: BOM, PEP 263 cookie
+            return _lines(loaded.text)
         try:
-            with open(filename, encoding="utf-8", errors="replace") as handle:
-                return handle.read().splitlines()
+            with open(filename, "rb") as handle:
+                data = handle.read()
         except OSError:
             return None
+        if b"\x00" in data:  # a binary file: nothing worth showing
+            return None
+        return _lines(data.decode("utf-8", errors="replace"))
 
     stdout.write(render(diagnostics, fmt, infos, source_lines=source_lines))
     if fmt in ("concise", "full") and not args.quiet:
@@ -202,6 +222,17 @@ def _report(
                 stdout.write(f"[*] {fixable} fixable with the `--fix` option.\n")
         else:
             stdout.write("All checks passed!\n")
+
+
+def _lines(text: str) -> list[str]:
+    """Split as Python counts rows: only \\r\\n, \\r and \\n end a line (not \\f or \\u2028)."""
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":  # the break that ends the last line starts no new one
+        lines.pop()
+    return lines
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _errors(count: int) -> str:

@@ -125,7 +125,11 @@ def load_config_file(path: str | os.PathLike[str]) -> Settings:
     if not file.is_file():
         raise ConfigError(f"{file}: config file not found")
     data = _load_toml(file)
-    table = data.get("tool", {}).get("prunelint", {}) if file.name == "pyproject.toml" else data
+    if file.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("prunelint", {}) if isinstance(tool, dict) else {}
+    else:
+        table = data
     return _parse_table(table, str(file), str(file.resolve().parent), str(file))
 
 

@@ -4,28 +4,52 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from prunelint.analysis.builders import BuildIndex, CallOutcome
-from prunelint.analysis.facts import Span
+from prunelint.analysis.facts import Loc, Span
 from prunelint.analysis.project import Project
 from prunelint.diagnostics import Diagnostic, Fix
+from prunelint.locations import span_table
+from prunelint.paths import display_path
 
 if TYPE_CHECKING:
     from prunelint.rules.base import Rule
 
 
 class ProjectContext:
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, texts: Mapping[str, str]) -> None:
         self.project = project
+        self._texts = texts  # absolute path -> source, to locate nodes on demand
+        self._spans: dict[str, list[Span]] = {}
+
+    def span(self, path: str, loc: Loc) -> Span:
+        path = os.path.abspath(path)
+        if path not in self._spans:
+            self._spans[path] = span_table(self._texts[path])
+        return self._spans[path][loc]
+
+    def where(self, origin_path: str, loc: Loc, here: str) -> str:
+        """`line N` in the file being reported, `path:N` elsewhere."""
+        line = self.span(origin_path, loc).start.row
+        if os.path.abspath(origin_path) == os.path.abspath(here):
+            return f"line {line}"
+        return f"{display_path(origin_path)}:{line}"
 
     @cached_property
     def build_index(self) -> "BuildIndexView":
         return BuildIndexView(BuildIndex(self.project))
 
     def diagnostic(
-        self, rule: "type[Rule] | Rule", span: Span, message: str, filename: str, fix: Fix | None = None
+        self,
+        rule: "type[Rule] | Rule",
+        path: str,
+        loc: Loc,
+        message: str,
+        filename: str,
+        fix: Fix | None = None,
     ) -> Diagnostic:
+        span = self.span(path, loc)
         return Diagnostic(
             code=rule.CODE,
             message=message,

@@ -91,7 +91,8 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
     facts = [r.facts for r in results if r.facts is not None]
-    return ProjectContext(Project(facts, options.roots, options.api))
+    texts = {os.path.abspath(r.source.path): r.source.text for r in results}
+    return ProjectContext(Project(facts, options.roots, options.api), texts)
 
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
@@ -138,12 +139,32 @@ def finalize(
         (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
         for pattern, codes in options.settings.per_file_ignores
     ]
+    root = os.path.realpath(options.settings.root)
+    relative: dict[str, str] = {}
+
+    def config_relative(filename: str) -> str:
+        # Patterns are relative to the folder of the config file, not to the working folder;
+        # a file outside that folder is matched by its name only.
+        if filename not in relative:
+            absolute = os.path.realpath(filename)
+            try:
+                rel = os.path.relpath(absolute, root)
+            except ValueError:  # another drive
+                rel = os.pardir
+            if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+                rel = os.path.basename(absolute)
+            relative[filename] = rel.replace(os.sep, "/")
+        return relative[filename]
+
     noqa_cache: dict[str, dict[int, frozenset[str]]] = {}
     kept: list[Diagnostic] = []
     for diagnostic in diagnostics:
         if diagnostic.code not in options.codes:
             continue
-        if any(spec.match_file(diagnostic.filename) and _matches(diagnostic.code, codes) for spec, codes in ignores):
+        if ignores and any(
+            _matches(diagnostic.code, codes) and spec.match_file(config_relative(diagnostic.filename))
+            for spec, codes in ignores
+        ):
             continue
         if diagnostic.code != FILE_ERROR_CODE and diagnostic.filename in texts:
             if diagnostic.filename not in noqa_cache:

@@ -94,7 +94,7 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
-        key = path.resolve()
+        key = Path(os.path.realpath(path))  # never raises, even on a symlink loop
         if key not in seen:
             seen.add(key)
             files.append(_display(path))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from prunelint.analysis.facts import CallFact
 from prunelint.analysis.gradmode import NEUTRAL, Mode
 from prunelint.analysis.project import Project, Target
-from prunelint.paths import display_path
 
 FunctionKey = tuple[str, str]  # (absolute path, qualified name)
 
@@ -25,7 +24,8 @@ class BuildPath:
     """How a call ends in a trace: the mode the callee sets, and the chain of calls."""
 
     mode: Mode
-    construction: str  # e.g. "`tp.pruner.MetaPruner` at pkg/builders.py:14"
+    # The construction: its text (e.g. "`tp.pruner.MetaPruner(...)`"), file and node ordinal.
+    construction: tuple[str, str, int] | None
     via: tuple[str, ...] = ()  # intermediate functions, outermost first
 
 
@@ -56,7 +56,7 @@ class BuildIndex:
             if project.traces(target, call.method):
                 self._direct.append((path, call, target))
                 if call.scope:
-                    here = BuildPath(NEUTRAL, f"`{call.text}(...)` at {display_path(path)}:{call.span.start.row}")
+                    here = BuildPath(NEUTRAL, (f"`{call.text}(...)`", path, call.loc))
                     if self._add((path, call.scope), _through(call, here)):
                         queue.append((path, call.scope))
                 continue
@@ -90,7 +90,7 @@ class BuildIndex:
         found: list[tuple[str, CallOutcome, Target | None]] = []
         for path, call, target in self._direct:
             if call.mode.disabled:
-                found.append((path, CallOutcome(call, BuildPath(call.mode, "")), target))
+                found.append((path, CallOutcome(call, BuildPath(call.mode, None)), target))
         for callee, sites in self._callers.items():
             for path, call, _caller in sites:
                 for build in self.paths.get(callee, {}).values():

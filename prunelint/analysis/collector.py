@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
 
-from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, ModuleFacts, Span, Symbol
+from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
 from prunelint.analysis.gradmode import NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
 from prunelint.apidata import ApiData, GradApi
-from prunelint.diagnostics import Position
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -59,7 +57,7 @@ class RawContext:
     scope: Scope
     call: cst.Call | None
     text: str
-    line: int
+    loc: Loc
     form: Literal["with", "decorator", "statement"] = "with"
     # A block that contained statement-level switches: after it the mode is uncertain.
     uncertain_after: tuple["RawContext", ...] = ()
@@ -72,20 +70,50 @@ class _PendingCall:
     method: str
     scope: Scope
     contexts: tuple[RawContext, ...]
-    span: Span
+    loc: Loc
     text: str
 
 
 @dataclass
 class _Frame:
     scope: Scope
-    entry: tuple[RawContext, ...]
+    entry: list[RawContext] = field(default_factory=list)  # decorators, filled before the body
     chain: list[RawContext] = field(default_factory=list)
     suites: list[int] = field(default_factory=list)
+    body_started: bool = False
 
 
-class FactCollector(cst.BatchableCSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+class LocatedNodes(cst.BatchableCSTVisitor):
+    """Counts the nodes that facts refer to by ordinal; shared with `prunelint.locations`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = -1
+
+    def _next(self, node: cst.CSTNode) -> Loc:
+        self.count += 1
+        return self.count
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._call(node, self._next(node))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._decorator(node, self._next(node))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self._with_item(node, self._next(node))
+
+    def _call(self, node: cst.Call, loc: Loc) -> None:
+        pass
+
+    def _decorator(self, node: cst.Decorator, loc: Loc) -> None:
+        pass
+
+    def _with_item(self, node: cst.WithItem, loc: Loc) -> None:
+        pass
+
+
+class FactCollector(LocatedNodes):
 
     def __init__(self, path: str, api: ApiData) -> None:
         super().__init__()
@@ -95,12 +123,14 @@ class FactCollector(cst.BatchableCSTVisitor):
         self._on_call_names = {q.rsplit(".", 1)[-1] for q, g in api.grad_apis.items() if g.on_call}
         self._resolver = Resolver(self._is_api_name)
         module = Scope("module", "", None)
-        self._frames: list[_Frame] = [_Frame(module, ())]
+        self._frames: list[_Frame] = [_Frame(module)]
         self._frames[0].suites.append(0)
         self._calls: list[_PendingCall] = []
-        self._functions: list[tuple[str, int, tuple[RawContext, ...]]] = []
-        self._classes: list[tuple[str, int, Scope, list[str]]] = []
+        self._functions: list[tuple[str, list[RawContext]]] = []
+        self._classes: list[tuple[str, Scope, list[str]]] = []
         self._with_marks: list[tuple[int, int]] = []
+        self._with_locs: list[Loc] = []
+        self._statement_call: Loc | None = None
         self._in_import = 0
         self.facts = ModuleFacts(path)
 
@@ -120,15 +150,6 @@ class FactCollector(cst.BatchableCSTVisitor):
             or qualname in api.pruner_classes
             or qualname in api.dependency_graph_classes
         )
-
-    def _span(self, node: cst.CSTNode) -> Span:
-        rng: CodeRange = self.get_metadata(PositionProvider, node)
-        return Span(
-            Position(rng.start.line, rng.start.column + 1), Position(rng.end.line, rng.end.column + 1)
-        )
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
 
     def _value_of(self, expr: cst.BaseExpression) -> Value:
         dotted = dotted_name(expr)
@@ -161,7 +182,7 @@ class FactCollector(cst.BatchableCSTVisitor):
             self._bind_target(target.value, None)
 
     def _context(
-        self, expr: cst.BaseExpression, form: Literal["with", "decorator"]
+        self, expr: cst.BaseExpression, form: Literal["with", "decorator"], loc: Loc, scope: Scope
     ) -> RawContext | None:
         prefix = "@" if form == "decorator" else "with "
         call = expr if isinstance(expr, cst.Call) else None
@@ -169,35 +190,40 @@ class FactCollector(cst.BatchableCSTVisitor):
         if dotted is None or dotted.rsplit(".", 1)[-1] not in self._mode_names:
             # `ctx = torch.no_grad()` then `with ctx:`: judged at resolution time.
             if call is None and dotted is not None:
-                return RawContext(
-                    dotted, self._scope, None, f"`{prefix}{dotted}`", self._line(expr), form
-                )
+                return RawContext(dotted, scope, None, f"`{prefix}{dotted}`", loc, form)
             return None
         args = ""
         if call is not None:
             args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
-        return RawContext(
-            dotted, self._scope, call, f"`{prefix}{dotted}{args}`", self._line(expr), form
-        )
+        return RawContext(dotted, scope, call, f"`{prefix}{dotted}{args}`", loc, form)
 
     # -- scopes ---------------------------------------------------------------------------------
-    def _push_scope(self, kind, name: str, entry: tuple[RawContext, ...]) -> Scope:
+    def _push_scope(self, kind, name: str) -> Scope:
         parent = self._scope
         scope = Scope(kind, parent.child_qualname(name), parent)
-        self._frames.append(_Frame(scope, entry))
+        self._frames.append(_Frame(scope))
         return scope
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         qualname = self._scope.child_qualname(name)
         self._scope.bind(name, Symbol("local", qualname))
-        entry = tuple(
-            ctx for d in node.decorators if (ctx := self._context(d.decorator, "decorator")) is not None
-        )
-        self._functions.append((qualname, self._line(node.name), entry))
-        scope = self._push_scope("function", name, entry)
+        scope = self._push_scope("function", name)
+        self._functions.append((qualname, self._frame.entry))
         for param in _params(node.params):
             scope.bind(param, None)
+
+    def _decorator(self, node: cst.Decorator, loc: Loc) -> None:
+        frame = self._frame
+        if frame.scope.kind != "function" or frame.body_started or frame.scope.parent is None:
+            return
+        # Decorators run in the enclosing scope, before the body.
+        ctx = self._context(node.decorator, "decorator", loc, frame.scope.parent)
+        if ctx is not None:
+            frame.entry.append(ctx)
+
+    def visit_Parameters(self, node: cst.Parameters) -> None:
+        self._frame.body_started = True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._frames.pop()
@@ -207,14 +233,15 @@ class FactCollector(cst.BatchableCSTVisitor):
         qualname = self._scope.child_qualname(name)
         self._scope.bind(name, Symbol("local", qualname))
         bases = [d for a in node.bases if a.keyword is None and (d := dotted_name(a.value))]
-        self._classes.append((qualname, self._line(node.name), self._scope, bases))
-        self._push_scope("class", name, ())
+        self._classes.append((qualname, self._scope, bases))
+        self._push_scope("class", name)
+        self._frame.body_started = True
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._frames.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        scope = self._push_scope("lambda", "<lambda>", ())
+        scope = self._push_scope("lambda", "<lambda>")
         for param in _params(node.params):
             scope.bind(param, None)
         self._frame.suites.append(0)
@@ -285,8 +312,11 @@ class FactCollector(cst.BatchableCSTVisitor):
     def visit_With(self, node: cst.With) -> None:
         self._with_marks.append((len(self._frame.chain), 0))
 
+    def _with_item(self, node: cst.WithItem, loc: Loc) -> None:
+        self._with_locs.append(loc)
+
     def leave_WithItem(self, original_node: cst.WithItem) -> None:
-        ctx = self._context(original_node.item, "with")
+        ctx = self._context(original_node.item, "with", self._with_locs.pop(), self._scope)
         if ctx is not None:
             self._frame.chain.append(ctx)
             start, count = self._with_marks[-1]
@@ -318,24 +348,28 @@ class FactCollector(cst.BatchableCSTVisitor):
         if inside and frame.suites:
             first = inside[0]
             frame.chain.append(
-                RawContext(first.dotted, first.scope, None, "", first.line, uncertain_after=inside)
+                RawContext(first.dotted, first.scope, None, "", first.loc, uncertain_after=inside)
             )
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        # The statement's call is the next located node visited.
+        self._statement_call = self.count + 1
 
     def leave_Expr(self, original_node: cst.Expr) -> None:
         call = original_node.value
         if not isinstance(call, cst.Call):
             return
+        loc = self._statement_call
+        assert loc is not None
         dotted = dotted_name(call.func)
         if dotted is not None and dotted.rsplit(".", 1)[-1] in self._on_call_names:
             args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
             self._frame.chain.append(
-                RawContext(
-                    dotted, self._scope, call, f"`{dotted}{args}`", self._line(call), "statement"
-                )
+                RawContext(dotted, self._scope, call, f"`{dotted}{args}`", loc, "statement")
             )
 
     # -- calls ----------------------------------------------------------------------------------
-    def visit_Call(self, node: cst.Call) -> None:
+    def _call(self, node: cst.Call, loc: Loc) -> None:
         func = node.func
         dotted = dotted_name(func)
         value: Pending | None = None
@@ -359,7 +393,7 @@ class FactCollector(cst.BatchableCSTVisitor):
         frame = self._frame
         self._calls.append(
             _PendingCall(
-                dotted, value, method, frame.scope, frame.entry + tuple(frame.chain), self._span(node), text
+                dotted, value, method, frame.scope, tuple(frame.entry) + tuple(frame.chain), loc, text
             )
         )
 
@@ -367,11 +401,11 @@ class FactCollector(cst.BatchableCSTVisitor):
     def leave_Module(self, original_node: cst.Module) -> None:
         facts = self.facts
         module_scope = self._frames[0].scope
-        for qualname, line, entry in self._functions:
-            facts.functions[qualname] = FunctionFact(qualname, line, self._mode(entry))
-        for qualname, line, scope, bases in self._classes:
+        for qualname, entry in self._functions:
+            facts.functions[qualname] = FunctionFact(qualname, self._mode(entry))
+        for qualname, scope, bases in self._classes:
             symbols = tuple(s for b in bases if (s := self._resolver.resolve(scope, b)[0]) is not None)
-            facts.classes[qualname] = ClassFact(qualname, symbols, line)
+            facts.classes[qualname] = ClassFact(qualname, symbols)
         for pending in self._calls:
             if pending.value is not None:
                 symbol, leftover = self._resolver.resolve(pending.scope, pending.value.dotted)
@@ -389,7 +423,7 @@ class FactCollector(cst.BatchableCSTVisitor):
                 CallFact(
                     callee=symbol,
                     method=leftover,
-                    span=pending.span,
+                    loc=pending.loc,
                     scope=pending.scope.qualname,
                     mode=self._mode(pending.contexts),
                     text=pending.text,
@@ -420,7 +454,7 @@ class FactCollector(cst.BatchableCSTVisitor):
                 return Mode(grad=UNKNOWN, inference=UNKNOWN)
         default: Switch = True if api[0].effect == "inference_mode" else UNKNOWN
         flag = mode_argument(ctx.call, default)
-        return effect_of(api[0].effect, flag, Origin(api[0].origin or ctx.text, self.path, ctx.line))
+        return effect_of(api[0].effect, flag, Origin(api[0].origin or ctx.text, self.path, ctx.loc))
 
     def _grad_api(self, ctx: RawContext) -> tuple[GradApi, bool] | None:
         symbol, leftover = self._resolver.resolve(ctx.scope, ctx.dotted)

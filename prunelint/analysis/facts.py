@@ -47,6 +47,12 @@ class Span:
     end: Position
 
 
+# Positions cost more than parsing, and are needed only for the few nodes that end up in a
+# message. So facts name a node by its ordinal: the count of calls, decorators and with-items
+# met before it in libcst's visiting order. `prunelint.locations` turns ordinals into spans.
+Loc = int
+
+
 @dataclass(frozen=True)
 class CallFact:
     """A call whose callee could be resolved, with the autograd mode the enclosing scope sets."""
@@ -54,7 +60,7 @@ class CallFact:
     callee: Symbol
     # The callee's last attribute when it is a method of an instance (`dg.build_dependency`).
     method: str
-    span: Span
+    loc: Loc
     scope: str  # qualified name of the enclosing function; "" at module level
     mode: Mode  # relative to the scope's entry (decorators included)
     text: str  # the callee as written, for messages
@@ -63,7 +69,6 @@ class CallFact:
 @dataclass(frozen=True)
 class FunctionFact:
     qualname: str
-    line: int
     entry: Mode  # what its decorators set
 
 
@@ -71,7 +76,6 @@ class FunctionFact:
 class ClassFact:
     qualname: str
     bases: tuple[Symbol, ...]
-    line: int
 
 
 @dataclass

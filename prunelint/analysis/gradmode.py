@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Union
 
-from prunelint.paths import display_path
-
 # A switch is True/False when known, INHERIT when the code leaves it as the caller had it, and
 # UNKNOWN when it depends on a runtime value (`set_grad_enabled(flag)`): never flagged.
 INHERIT: Literal["inherit"] = "inherit"
@@ -25,13 +23,9 @@ class Origin:
     """Where the mode was switched, for the message."""
 
     text: str  # e.g. "`with torch.no_grad()`"
-    filename: str
-    line: int
+    path: str  # absolute
+    loc: int  # see prunelint.analysis.facts.Loc
 
-    def describe(self, here: str) -> str:
-        """`here` is the absolute path of the file the message is shown for."""
-        where = f"line {self.line}" if self.filename == here else f"{display_path(self.filename)}:{self.line}"
-        return f"{self.text} at {where}"
 
 
 @dataclass(frozen=True)

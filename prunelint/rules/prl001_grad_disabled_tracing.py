@@ -224,14 +224,19 @@ def main(model, x):
 
     def check(self, facts: ModuleFacts, project: ProjectContext, filename: str) -> Iterable[Diagnostic]:
         for outcome in project.build_index.disabled_calls_in(facts.path):
-            yield project.diagnostic(self, outcome.call.span, self._message(outcome, facts.path), filename)
+            message = self._message(outcome, facts.path, project)
+            yield project.diagnostic(self, facts.path, outcome.call.loc, message, filename)
 
-    def _message(self, outcome: CallOutcome, here: str) -> str:
+    def _message(self, outcome: CallOutcome, here: str, project: ProjectContext) -> str:
         call, path = outcome.call, outcome.path
         cause = path.mode.cause
-        where = cause.describe(here) if cause is not None else "an enclosing grad mode"
-        if path.construction:
-            chain = " → ".join(path.via[1:] + (path.construction,))
+        where = "an enclosing grad mode"
+        if cause is not None:
+            where = f"{cause.text} at {project.where(cause.path, cause.loc, here)}"
+        if path.construction is not None:
+            text, origin, loc = path.construction
+            construction = f"{text} at {project.where(origin, loc, here)}"
+            chain = " → ".join(path.via[1:] + (construction,))
             what = f"`{call.text}(...)` builds a pruner or dependency graph ({chain})"
         elif call.method:
             what = f"`{call.text}(...)` traces the model"
