@@ -143,6 +143,13 @@ class FactCollector(LocatedNodes):
     def _scope(self) -> Scope:
         return self._frame.scope
 
+    def _may_switch_on_call(self, dotted: str) -> bool:
+        """Cheap test for statements like `torch.set_grad_enabled(False)`, aliases included."""
+        if dotted.rsplit(".", 1)[-1] in self._on_call_names:
+            return True
+        found, value = self._resolver.lookup(self._scope, dotted.split(".", 1)[0])
+        return found and isinstance(value, Symbol) and value.name.startswith("torch")
+
     def _is_api_name(self, qualname: str) -> bool:
         api = self.api
         return (
@@ -185,13 +192,14 @@ class FactCollector(LocatedNodes):
         self, expr: cst.BaseExpression, form: Literal["with", "decorator"], loc: Loc, scope: Scope
     ) -> RawContext | None:
         prefix = "@" if form == "decorator" else "with "
+        # Every with-item and decorator is kept (they are few): whether it is a grad mode, under
+        # whatever alias, is decided once names are resolved.
         call = expr if isinstance(expr, cst.Call) else None
         dotted = dotted_name(call.func if call is not None else expr)
-        if dotted is None or dotted.rsplit(".", 1)[-1] not in self._mode_names:
-            # `ctx = torch.no_grad()` then `with ctx:`: judged at resolution time.
-            if call is None and dotted is not None:
-                return RawContext(dotted, scope, None, f"`{prefix}{dotted}`", loc, form)
+        if dotted is None:
             return None
+        if call is None:
+            return RawContext(dotted, scope, None, f"`{prefix}{dotted}`", loc, form)
         args = ""
         if call is not None:
             args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
@@ -362,7 +370,7 @@ class FactCollector(LocatedNodes):
         loc = self._statement_call
         assert loc is not None
         dotted = dotted_name(call.func)
-        if dotted is not None and dotted.rsplit(".", 1)[-1] in self._on_call_names:
+        if dotted is not None and self._may_switch_on_call(dotted):
             args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
             self._frame.chain.append(
                 RawContext(dotted, self._scope, call, f"`{dotted}{args}`", loc, "statement")

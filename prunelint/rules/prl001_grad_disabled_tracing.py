@@ -160,7 +160,7 @@ from torch_pruning.pruner import MagnitudePruner as MP
 with ng():
     pruner = MP(model, x, importance=imp)
 """,
-            line=4,
+            line=5,
         ),
         Invalid(
             """
@@ -170,7 +170,7 @@ import torch_pruning as tp
 def prune(model, x):
     DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
 """,
-            line=5,
+            line=6,
         ),
         Invalid(
             """
@@ -181,7 +181,7 @@ with torch.inference_mode():
         # enable_grad() does not leave inference mode
         pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
 """,
-            line=6,
+            line=7,
         ),
         Invalid(
             """
@@ -194,7 +194,7 @@ def unrelated():
 
 pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
 """,
-            line=7,
+            line=9,
         ),
         Invalid(
             """
@@ -204,7 +204,7 @@ Pruner = functools.partial(tp.pruner.MetaPruner, importance=imp)
 with torch.no_grad():
     p = Pruner(model, x)
 """,
-            line=5,
+            line=6,
         ),
         Invalid(
             """
@@ -218,7 +218,7 @@ def build(model, x):
 def main(model, x):
     pruner = build(model, x)
 """,
-            line=9,
+            line=10,
         ),
     ]
 

@@ -1,0 +1,82 @@
+"""The lint fixtures, checked both ways: every `# expect: CODE` is found, nothing else is."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from prunelint.apidata import load_api_data
+from prunelint.config import Settings
+from prunelint.engine import LintOptions, lint_files
+from prunelint.files import discover
+from prunelint.plugins import load_rules
+from prunelint.selection import Selection, enabled_codes
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
+
+
+def expected_findings(files: list[str]) -> Counter[tuple[str, int, str]]:
+    found: Counter[tuple[str, int, str]] = Counter()
+    for name in files:
+        for row, line in enumerate(Path(name).read_text("utf-8").splitlines(), start=1):
+            match = EXPECT.search(line)
+            if match:
+                for code in re.split(r"\s*,\s*", match.group("codes")):
+                    found[(name, row, code)] += 1
+    return found
+
+
+def lint_fixtures(*, jobs: int = 1, prefilter: bool = True) -> tuple[list[str], list]:
+    rules = load_rules()
+    settings = Settings(root=str(FIXTURES))
+    files = discover(["."], settings).files
+    options = LintOptions(
+        settings=settings,
+        rules=rules,
+        codes=enabled_codes(Selection(select=("ALL",)), rules.infos()),
+        api=load_api_data(),
+        jobs=jobs,
+        prefilter=prefilter,
+        roots=(str(FIXTURES),),
+    )
+    return files, lint_files(files, options)
+
+
+@pytest.fixture
+def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(FIXTURES)
+    return FIXTURES
+
+
+def test_every_expected_finding_and_nothing_else(in_fixtures: Path) -> None:
+    files, diagnostics = lint_fixtures()
+    assert len(files) > 10, "the fixture tree went missing"
+    actual = Counter((d.filename, d.location.row, d.code) for d in diagnostics)
+    expected = expected_findings(files)
+    missing = sorted((expected - actual).elements())
+    unexpected = sorted((actual - expected).elements())
+    assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+
+
+def test_fast_paths_change_nothing(in_fixtures: Path) -> None:
+    """Prefilter and parallel jobs must give exactly what parsing every file gives."""
+    _, baseline = lint_fixtures(prefilter=False)
+    _, fast = lint_fixtures(prefilter=True)
+    _, parallel = lint_fixtures(prefilter=True, jobs=2)
+    assert baseline == fast == parallel
+    assert baseline  # the comparison means something only if there are findings
+
+
+@pytest.mark.parametrize("name", ["pkg/sub/relative.py"])
+def test_prefilter_follows_builders_into_files_without_torch_pruning(in_fixtures: Path, name: str) -> None:
+    path = FIXTURES / "prl001" / "crossmodule" / name
+    assert "torch_pruning" not in path.read_text("utf-8")
+    _, diagnostics = lint_fixtures()
+    messages = [d.message for d in diagnostics if d.filename.endswith("train.py") and "prepare" in d.message]
+    assert messages and "build_pruner(...)" in messages[0]
+    assert os.path.join("pkg", "builders.py").replace(os.sep, "/") in messages[0]
