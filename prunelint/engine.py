@@ -65,9 +65,11 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
         if parse_all:
             chosen, pending = pending, []
         else:
-            pattern = _words_pattern(words)
-            chosen = [s for s in pending if pattern.search(s.text)]
-            pending = [s for s in pending if not pattern.search(s.text)] if chosen else []
+            mentions = _mentions(words)
+            chosen, rest = [], []
+            for source in pending:
+                (chosen if mentions(source.text) else rest).append(source)
+            pending = rest
         if not chosen:
             break
         results.extend(_run(chosen, options, cst_rules))
@@ -95,8 +97,16 @@ def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectCont
     return ProjectContext(Project(facts, options.roots, options.api), texts)
 
 
-def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")\b")
+def _mentions(words: Iterable[str]):
+    """A test for whole-word mentions. A plain substring search rules out most files first,
+    because a regex that starts with `\b` scans every character in Python's engine."""
+    ordered = sorted(words)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+
+    def mentions(text: str) -> bool:
+        return any(word in text for word in ordered) and pattern.search(text) is not None
+
+    return mentions
 
 
 def _run(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
