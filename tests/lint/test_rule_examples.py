@@ -58,3 +58,13 @@ def test_docs_examples_behave(code: str) -> None:
     rule = RULES.rules[code]
     assert lint_text(code, textwrap.dedent(rule.BAD_EXAMPLE)), "the bad example must be flagged"
     assert not lint_text(code, textwrap.dedent(rule.GOOD_EXAMPLE)), "the good example must pass"
+
+
+def test_readme_rule_reference_is_current() -> None:
+    from pathlib import Path
+
+    from prunelint.docs import with_rules
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text("utf-8")
+    assert text == with_rules(text), "run `python -m prunelint.docs --write`"

@@ -1,0 +1,97 @@
+"""Rules as pluggy plugins: the built-ins come through the entry point, third parties the same way."""
+
+from __future__ import annotations
+
+import textwrap
+from importlib.metadata import entry_points
+from types import ModuleType
+
+import libcst as cst
+import pytest
+
+from prunelint.apidata import load_api_data
+from prunelint.config import Settings
+from prunelint.engine import LintOptions, finalize, lint_sources
+from prunelint.hookspecs import hookimpl
+from prunelint.plugins import PluginError, load_rules, plugin_manager
+from prunelint.rules.base import CstRule, Invalid
+from prunelint.source import Source
+
+
+class DirectPruneCall(CstRule):
+    """Low-level pruning functions skip the dependency graph."""
+
+    CODE = "XYZ001"
+    NAME = "direct-prune-function"
+    MESSAGE = "prune coupled layers through a DependencyGraph group"
+    PREFILTER_WORDS = ("prune_conv_out_channels",)
+    VALID = ["group.prune()\n"]
+    INVALID = [Invalid("tp.prune_conv_out_channels(conv, idxs=[0])\n", line=1)]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "prune_conv_out_channels":
+            self.report(node)
+
+
+def _plugin(*rules: type) -> ModuleType:
+    module = ModuleType("third_party_rules")
+
+    @hookimpl
+    def prunelint_rules():
+        return list(rules)
+
+    module.prunelint_rules = prunelint_rules  # type: ignore[attr-defined]
+    return module
+
+
+def test_builtin_rules_are_an_entry_point_plugin() -> None:
+    names = {ep.value for ep in entry_points(group="prunelint")}
+    assert "prunelint.rules" in names
+    assert "PRL001" in load_rules().rules
+
+
+def test_third_party_cst_rule_runs_in_the_shared_pass() -> None:
+    manager = plugin_manager()
+    manager.register(_plugin(DirectPruneCall))
+    rules = load_rules(manager)
+    text = textwrap.dedent(
+        """
+        import torch_pruning as tp
+        x = 1
+        tp.prune_conv_out_channels(model.conv, idxs=[0, 1])
+        """
+    )
+    options = LintOptions(Settings(), rules, frozenset({"XYZ001"}), load_api_data())
+    found = finalize(lint_sources([Source("a.py", "/v/a.py", text)], options), options, {"a.py": text})
+    assert [(d.code, d.location.row, d.location.column, d.end_location.column) for d in found] == [
+        ("XYZ001", 4, 1, 52)
+    ]
+
+
+def test_plugin_prefilter_words_decide_which_files_are_parsed() -> None:
+    manager = plugin_manager()
+    manager.register(_plugin(DirectPruneCall))
+    rules = load_rules(manager)
+    options = LintOptions(Settings(), rules, frozenset({"XYZ001"}), load_api_data())
+    # No prefilter word: never parsed, so even a syntax error goes unreported.
+    broken = Source("b.py", "/v/b.py", "def (:\n")
+    assert lint_sources([broken], options) == []
+    mentioned = Source("c.py", "/v/c.py", "prune_conv_out_channels(\n")
+    assert [d.code for d in lint_sources([mentioned], options)] == ["PRL000"]
+
+
+def test_duplicate_codes_are_a_clear_error() -> None:
+    class Clash(DirectPruneCall):
+        pass
+
+    manager = plugin_manager()
+    manager.register(_plugin(DirectPruneCall, Clash))
+    with pytest.raises(PluginError, match="two rules claim the code XYZ001"):
+        load_rules(manager)
+
+
+def test_a_plugin_returning_garbage_is_a_clear_error() -> None:
+    manager = plugin_manager()
+    manager.register(_plugin(object))
+    with pytest.raises(PluginError, match="not a CstRule or ProjectRule"):
+        load_rules(manager)
