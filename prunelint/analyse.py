@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from prunelint.analysis.collector import FactCollector
-from prunelint.analysis.facts import ModuleFacts
 from prunelint.apidata import ApiData
-from prunelint.diagnostics import Diagnostic
-from prunelint.rules.base import CstRule
+from prunelint.results import FileResult
+from prunelint.rules.cst_rule import CstRule
 from prunelint.source import Source, file_error
-
-
-@dataclass
-class FileResult:
-    source: Source
-    facts: ModuleFacts | None
-    diagnostics: list[Diagnostic]
 
 
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:

@@ -10,7 +10,6 @@ from prunelint.analysis.builders import BuildIndex, CallOutcome
 from prunelint.analysis.facts import Loc, Span
 from prunelint.analysis.project import Project
 from prunelint.diagnostics import Diagnostic, Fix
-from prunelint.locations import span_table
 from prunelint.paths import display_path
 
 if TYPE_CHECKING:
@@ -26,6 +25,8 @@ class ProjectContext:
     def span(self, path: str, loc: Loc) -> Span:
         path = os.path.abspath(path)
         if path not in self._spans:
+            from prunelint.locations import span_table  # libcst, only when there is a finding
+
             self._spans[path] = span_table(self._texts[path])
         return self._spans[path][loc]
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from typing import Iterable, Sequence
 
 import pathspec
 
-from prunelint.analyse import FileResult, analyse
+from prunelint.results import FileResult
 from prunelint.analysis.project import Project, Target
 from prunelint.apidata import ApiData
 from prunelint.config import Settings
@@ -110,10 +108,16 @@ def _mentions(words: Iterable[str]):
 
 
 def _run(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
+    # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
+    from prunelint.analyse import analyse
+
     work = partial(analyse, api=options.api, cst_rules=cst_rules)
     jobs = min(options.jobs, len(sources))
     if jobs <= 1:
         return [work(source) for source in sources]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         chunk = max(1, len(sources) // (jobs * 4))
         return list(pool.map(work, sources, chunksize=chunk))

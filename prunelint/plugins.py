@@ -8,7 +8,7 @@ import pluggy
 
 from prunelint import hookspecs
 from prunelint.ruleinfo import RuleInfo
-from prunelint.rules.base import CstRule, ProjectRule, Rule
+from prunelint.rules.base import ProjectRule, Rule
 from prunelint.source import FILE_ERROR_CODE
 
 
@@ -41,11 +41,20 @@ class RuleSet:
         infos.update({code: rule.info() for code, rule in self.rules.items()})
         return dict(sorted(infos.items()))
 
-    def cst_rules(self, codes: frozenset[str]) -> tuple[type[CstRule], ...]:
-        return tuple(r for c, r in self.rules.items() if c in codes and issubclass(r, CstRule))
+    def cst_rules(self, codes: frozenset[str]) -> tuple[type[Rule], ...]:
+        """The per-file rules (`CstRule`); every rule that is not a ProjectRule is one."""
+        return tuple(r for c, r in self.rules.items() if c in codes and not issubclass(r, ProjectRule))
 
     def project_rules(self, codes: frozenset[str]) -> tuple[type[ProjectRule], ...]:
         return tuple(r for c, r in self.rules.items() if c in codes and issubclass(r, ProjectRule))
+
+
+def _is_runnable(rule: type[Rule]) -> bool:
+    if issubclass(rule, ProjectRule):
+        return True
+    from prunelint.rules.cst_rule import CstRule
+
+    return issubclass(rule, CstRule)
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -70,7 +79,7 @@ def load_rules(manager: pluggy.PluginManager | None = None) -> RuleSet:
     found: dict[str, type[Rule]] = {}
     for batch in manager.hook.prunelint_rules():
         for rule in batch:
-            if not (isinstance(rule, type) and issubclass(rule, (CstRule, ProjectRule))):
+            if not (isinstance(rule, type) and issubclass(rule, Rule) and _is_runnable(rule)):
                 raise PluginError(f"plugin rule {rule!r} is not a CstRule or ProjectRule subclass")
             code = getattr(rule, "CODE", None)
             if not isinstance(code, str) or not code[:1].isalpha() or code == FILE_ERROR_CODE:

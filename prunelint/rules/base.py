@@ -1,7 +1,8 @@
 """The two kinds of rule, in Fixit's shape: docstring says why, then MESSAGE, VALID, INVALID.
 
-- `CstRule`: a libcst visitor with `visit_*` methods, run in the same pass that collects the
-  shared facts. For what one file shows.
+- `CstRule` (in `prunelint.rules.cst_rule`, so that start-up need not import libcst): a libcst
+  visitor with `visit_*` methods, run in the same pass that collects the shared facts. For what
+  one file shows.
 - `ProjectRule`: reads the shared facts of every linted file, for what crosses functions and
   modules. It never needs the syntax tree again, so files are parsed once.
 """
@@ -13,12 +14,9 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-import libcst as cst
-from libcst.metadata import PositionProvider
-
 from prunelint import DOCS_URL
 from prunelint.analysis.facts import ModuleFacts
-from prunelint.diagnostics import Diagnostic, Fix, Position
+from prunelint.diagnostics import Diagnostic
 from prunelint.ruleinfo import RuleInfo
 
 if TYPE_CHECKING:
@@ -76,31 +74,6 @@ class Rule:
         if cls.GOOD_EXAMPLE:
             parts += ["Good:", "", "```python", textwrap.dedent(cls.GOOD_EXAMPLE).strip(), "```", ""]
         return "\n".join(parts).rstrip() + "\n"
-
-
-class CstRule(Rule, cst.BatchableCSTVisitor):
-    """A per-file rule: implement `visit_*`/`leave_*` and call `self.report(node, message)`."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, filename: str) -> None:
-        super().__init__()
-        self.filename = filename
-        self.findings: list[Diagnostic] = []
-
-    def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
-        rng = self.get_metadata(PositionProvider, node)
-        self.findings.append(
-            Diagnostic(
-                code=self.CODE,
-                message=message or self.MESSAGE,
-                filename=self.filename,
-                location=Position(rng.start.line, rng.start.column + 1),
-                end_location=Position(rng.end.line, rng.end.column + 1),
-                fix=fix,
-                url=self.info().url,
-            )
-        )
 
 
 class ProjectRule(Rule):

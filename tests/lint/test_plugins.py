@@ -14,7 +14,8 @@ from prunelint.config import Settings
 from prunelint.engine import LintOptions, finalize, lint_sources
 from prunelint.hookspecs import hookimpl
 from prunelint.plugins import PluginError, load_rules, plugin_manager
-from prunelint.rules.base import CstRule, Invalid
+from prunelint.rules.base import Invalid
+from prunelint.rules.cst_rule import CstRule
 from prunelint.source import Source
 
 
