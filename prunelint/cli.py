@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Sequence, TextIO
 
 from prunelint import __version__
@@ -165,11 +166,7 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[Diagnostic], dict[str, str]]:
     filename = stdin_filename or "-"
     if stdin_filename and options.settings.force_exclude:
-        excluder = Excluder(options.settings)
-        path = os.path.abspath(stdin_filename)
-        from pathlib import Path
-
-        if excluder.excluded(Path(path), False) or any(excluder.excluded(p, True) for p in Path(path).parents):
+        if Excluder(options.settings).force_excluded(Path(stdin_filename), False):
             return [], {}
     data = sys.stdin.buffer.read()
     loaded = decode(data, filename, os.path.abspath(filename))
@@ -266,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError, SelectionError, PluginError) as exc:
         stderr.write(f"error: {exc}\n")
         return EXIT_ERROR
+    except SystemExit as exc:  # --help and --version: return the code, as for every other outcome
+        return exc.code if isinstance(exc.code, int) else EXIT_CLEAN
     except KeyboardInterrupt:
         stderr.write("error: interrupted\n")
         return 130

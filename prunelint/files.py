@@ -26,19 +26,33 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
 class Excluder:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.root).resolve()
-        self.spec = _spec(settings.exclude + settings.extend_exclude)
+        patterns = settings.exclude + settings.extend_exclude
+        self.spec = _spec(patterns)
+        # Patterns with no `/` but a trailing one match a name at any depth, wherever it is;
+        # `/gen` or `pkg/gen` only match relative to the config's folder.
+        self.name_spec = _spec(tuple(p for p in patterns if "/" not in p.rstrip("/")))
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
-        """A pattern matches the path relative to the config's folder, or just its name."""
+        """A pattern matches the path relative to the config's folder, or (outside it) the name."""
         resolved = path.resolve() if not path.is_absolute() else path
         try:
             rel = resolved.relative_to(self.root).as_posix()
         except ValueError:
             rel = None
         suffix = "/" if is_dir else ""
-        if rel is not None and rel != "." and self.spec.match_file(rel + suffix):
-            return True
-        return self.spec.match_file(path.name + suffix)
+        if rel is not None and rel != ".":
+            return self.spec.match_file(rel + suffix)
+        return self.name_excluded(path, is_dir)
+
+    def force_excluded(self, path: Path, is_dir: bool) -> bool:
+        """--force-exclude: the path, or a folder it is in (below the config's folder), is excluded."""
+        absolute = path.absolute()
+        return self.excluded(absolute, is_dir) or any(
+            self.excluded(parent, True) for parent in absolute.parents if _under(parent, self.root)
+        )
+
+    def name_excluded(self, path: Path, is_dir: bool) -> bool:
+        return self.name_spec.match_file(path.name + ("/" if is_dir else ""))
 
 
 class _GitIgnores:
@@ -60,11 +74,15 @@ class _GitIgnores:
         return self._cache[folder]
 
     def ignored(self, path: Path, is_dir: bool, boundary: Path) -> bool:
+        """As git decides: the nearest .gitignore with a matching pattern wins, and in it the
+        last matching pattern, so a nested `!keep.py` re-includes what a parent ignores."""
         suffix = "/" if is_dir else ""
         for folder in (path.parent, *path.parent.parents):
             spec = self._load(folder)
-            if spec is not None and spec.match_file(path.relative_to(folder).as_posix() + suffix):
-                return True
+            if spec is not None:
+                result = spec.check_file(path.relative_to(folder).as_posix() + suffix)
+                if result.include is not None:
+                    return bool(result.include)
             if folder == boundary:
                 break
         return False
@@ -105,21 +123,23 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
             missing.append(given)
             continue
         absolute = path.absolute()
-        if settings.force_exclude and (
-            excluder.excluded(absolute, path.is_dir())
-            or any(excluder.excluded(parent, True) for parent in absolute.parents if _under(parent, excluder.root))
-        ):
+        if settings.force_exclude and excluder.force_excluded(absolute, path.is_dir()):
             continue
         if not path.is_dir():
             add(path)  # an explicitly named file is linted whatever its name
             continue
         boundary = _boundary(absolute)
+        # A folder named on the command line is walked even if it is excluded (as in ruff, unless
+        # --force-exclude). Below it, a relative pattern would match every entry through that
+        # folder, so only the names of the entries themselves are checked.
+        top_excluded = excluder.force_excluded(absolute, True)
+        is_excluded = excluder.name_excluded if top_excluded else excluder.excluded
         for folder, dirnames, filenames in os.walk(absolute, followlinks=False):
             here = Path(folder)
             kept = []
             for name in sorted(dirnames):
                 child = here / name
-                if excluder.excluded(child, True):
+                if is_excluded(child, True):
                     continue
                 if settings.respect_gitignore and gitignores.ignored(child, True, boundary):
                     continue
@@ -129,7 +149,7 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
                 if not name.endswith(PYTHON_SUFFIXES):
                     continue
                 child = here / name
-                if excluder.excluded(child, False):
+                if is_excluded(child, False):
                     continue
                 if settings.respect_gitignore and gitignores.ignored(child, False, boundary):
                     continue

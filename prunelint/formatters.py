@@ -235,16 +235,18 @@ def _region(start: Position, end: Position) -> dict[str, int]:
 
 
 def _sarif_rule(rule: RuleInfo) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.docs},
         "help": {"text": rule.summary, "markdown": rule.docs},
-        "helpUri": rule.url,
-        "defaultConfiguration": {"level": "error" if rule.default_enabled else "none"},
-        "properties": {"fixable": rule.fixable},
     }
+    if rule.url:  # `helpUri` must be a URI: leave it out rather than give ""
+        entry["helpUri"] = rule.url
+    entry["defaultConfiguration"] = {"level": "error" if rule.default_enabled else "none"}
+    entry["properties"] = {"fixable": rule.fixable}
+    return entry
 
 
 def _sarif_fix(fix: Fix, uri: str) -> dict[str, Any]:
