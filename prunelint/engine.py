@@ -150,7 +150,7 @@ def finalize(
 ) -> list[Diagnostic]:
     """Selection, per-file ignores and noqa, then ruff's order: file, line, column."""
     ignores = [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
         for pattern, codes in options.settings.per_file_ignores
     ]
     root = os.path.realpath(options.settings.root)
