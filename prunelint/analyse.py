@@ -2,28 +2,55 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from prunelint.analysis.collector import FactCollector
 from prunelint.apidata import ApiData
+from prunelint.deepstack import with_deep_stack
+from prunelint.diagnostics import Diagnostic
 from prunelint.results import FileResult
 from prunelint.rules.cst_rule import CstRule
 from prunelint.source import Source, file_error
 
 
+def python_rejects(source: Source) -> Diagnostic | None:
+    """CPython's own verdict, first: it gives exact syntax-error positions, and it refuses
+    nesting that would overflow the stack of libcst's native parser (a crash, not an error)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not our business
+            compile(source.text, source.filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        row = exc.lineno or 1
+        return file_error(source.filename, f"syntax error: {exc.msg}", row, exc.offset or 1)
+    except (RecursionError, MemoryError):
+        return file_error(source.filename, "too deeply nested for Python to compile")
+    except (ValueError, OverflowError) as exc:
+        return file_error(source.filename, f"cannot compile: {exc}")
+    return None
+
+
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
+    rejected = python_rejects(source)
+    if rejected is not None:
+        return FileResult(source, None, [rejected])
+    try:
+        return with_deep_stack(lambda: _analyse(source, api, cst_rules))
+    except RecursionError:
+        return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
+
+
+def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
-        message = f"syntax error: {exc.message}"
+        message = f"libcst cannot parse this file: {exc.message}"
         return FileResult(source, None, [file_error(source.filename, message, exc.raw_line, exc.raw_column + 1)])
-    except RecursionError:
-        return FileResult(source, None, [file_error(source.filename, "too deeply nested to parse")])
     collector = FactCollector(source.path, api)
     rules = [rule(source.filename) for rule in cst_rules]
-    try:
-        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([collector, *rules])
-    except RecursionError:
-        return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
+    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([collector, *rules])
     return FileResult(source, collector.facts, [d for rule in rules for d in rule.findings])

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -147,6 +148,11 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         roots=(os.getcwd(),),
     )
     paths = args.paths or ["."]
+    # Files named one by one (as pre-commit does) may call into modules left out of the run.
+    named = {os.path.abspath(p) for p in paths if p != "-" and os.path.isfile(p)}
+    if "-" in paths and args.stdin_filename:
+        named.add(os.path.abspath(args.stdin_filename))
+    options = replace(options, named_files=frozenset(named))
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("`-` (stdin) cannot be combined with other paths")

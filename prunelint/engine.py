@@ -16,14 +16,18 @@ from typing import Iterable, Sequence
 import pathspec
 
 from prunelint.results import FileResult
-from prunelint.analysis.project import Project, Target
+from prunelint.analysis.project import Project, Target, local_module_file
 from prunelint.apidata import ApiData
 from prunelint.config import Settings
 from prunelint.context import ProjectContext
 from prunelint.diagnostics import Diagnostic
 from prunelint.noqa import is_silenced, noqa_lines
+from prunelint.paths import display_path
 from prunelint.plugins import RuleSet
 from prunelint.source import FILE_ERROR_CODE, Source, read_source
+
+
+MAX_CONTEXT_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class LintOptions:
     jobs: int = 1
     prefilter: bool = True  # off only to check that the fast path changes nothing
     roots: tuple[str, ...] = field(default_factory=lambda: (os.getcwd(),))
+    # Files named one by one (pre-commit, stdin): the rest of the tree is not in the run, so
+    # such a file is parsed when it imports a local module outside the run, and that module
+    # is read for context.
+    named_files: frozenset[str] = frozenset()
 
 
 def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnostic]:
@@ -59,6 +67,8 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
         words.update(rule.PREFILTER_WORDS or ())
     results: list[FileResult] = []
     pending = list(sources)
+    linted = frozenset(os.path.abspath(s.path) for s in sources)
+    first = True
     while pending:
         if parse_all:
             chosen, pending = pending, []
@@ -66,27 +76,72 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
             mentions = _mentions(words)
             chosen, rest = [], []
             for source in pending:
-                (chosen if mentions(source.text) else rest).append(source)
+                wanted = mentions(source.text) or (
+                    first and project_rules and _imports_outside_run(source, linted, options)
+                )
+                (chosen if wanted else rest).append(source)
             pending = rest
+        first = False
         if not chosen:
             break
         results.extend(_run(chosen, options, cst_rules))
+        if project_rules:
+            results += _imported_context(results, linted, options, cst_rules)
         if not project_rules or not pending:
             break
-        context = _context(results, options)
-        new_words = expansion_words(context) - words
+        new_words = expansion_words(_context(results, options)) - words
         if not new_words:
             break
         words |= new_words
-    diagnostics = [d for r in results for d in r.diagnostics]
+    diagnostics = [d for r in results if not r.context_only for d in r.diagnostics]
     if project_rules:
         context = _context(results, options)
         for result in results:
-            if result.facts is None:
+            if result.facts is None or result.context_only:
                 continue
             for rule_class in project_rules:
                 diagnostics.extend(rule_class().check(result.facts, context, result.source.filename))
     return diagnostics
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
+
+
+def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOptions) -> bool:
+    path = os.path.abspath(source.path)
+    if path not in options.named_files:
+        return False
+    for match in _IMPORT.finditer(source.text):
+        dots, module, plain = match.groups()
+        found = local_module_file(path, module or plain or "", len(dots or ""), options.roots)
+        if found is not None and found not in linted:
+            return True
+    return False
+
+
+def _imported_context(
+    results: list[FileResult], linted: frozenset[str], options: LintOptions, cst_rules: tuple
+) -> list[FileResult]:
+    """Parse the unlinted modules that analysed files import from, transitively, for context.
+
+    Files of the linted set are never added: the prefilter left them out because they cannot
+    matter. The walk is bounded so that a huge tree beside a few staged files stays cheap.
+    """
+    seen = set(linted) | {os.path.abspath(r.source.path) for r in results}
+    extra: list[FileResult] = []
+    budget = MAX_CONTEXT_FILES
+    while budget > 0:
+        context = _context(results + extra, options)
+        wanted = sorted(context.project.imported_files_on_disk() - seen)[:budget]
+        if not wanted:
+            break
+        seen.update(wanted)
+        budget -= len(wanted)
+        loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p)), Source)]
+        for result in _run(loaded, options, cst_rules):
+            result.context_only = True
+            extra.append(result)
+    return extra
 
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:

@@ -7,6 +7,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc, Span
+from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Position
 
 
@@ -35,6 +36,9 @@ class _Positions(LocatedNodes):
 
 def span_table(text: str) -> list[Span]:
     """The span of every located node of a file that has already parsed once."""
-    visitor = _Positions()
-    MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True).visit_batched([visitor])
-    return visitor.spans
+    def work() -> list[Span]:
+        visitor = _Positions()
+        MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True).visit_batched([visitor])
+        return visitor.spans
+
+    return with_deep_stack(work)

@@ -14,3 +14,5 @@ class FileResult:
     source: Source
     facts: ModuleFacts | None
     diagnostics: list[Diagnostic]
+    # Read only to follow calls out of the linted files: its own findings are not reported.
+    context_only: bool = False

@@ -34,17 +34,17 @@ class Project:
         return self.facts.get(os.path.abspath(path))
 
     # -- modules --------------------------------------------------------------------------------
-    def _module_file(self, base: str, parts: list[str]) -> str | None:
+    def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
         stem = os.path.join(base, *parts)
         for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-            if candidate in self.facts:
+            if candidate in self.facts or (on_disk and os.path.isfile(candidate)):
                 return candidate
         return None
 
     def _import_roots(self, path: str) -> tuple[str, ...]:
         return (_import_root(os.path.dirname(path)),) + self._roots
 
-    def _find(self, path: str, symbol: Symbol) -> tuple[str, list[str]] | None:
+    def _find(self, path: str, symbol: Symbol, on_disk: bool = False) -> tuple[str, list[str]] | None:
         """The linted file that `symbol` points into, and the attribute path inside it."""
         parts = symbol.name.split(".") if symbol.name else []
         if symbol.kind == "relative":
@@ -58,10 +58,32 @@ class Project:
             lowest = 1
         for base in bases:
             for i in range(len(parts) - 1, lowest - 1, -1):
-                found = self._module_file(base, parts[:i])
+                found = self._module_file(base, parts[:i], on_disk)
                 if found is not None:
                     return found, parts[i:]
         return None
+
+    def imported_files_on_disk(self) -> set[str]:
+        """Files that analysed code imports from but that are not analysed themselves.
+
+        When only some files are linted (a pre-commit run on the staged files), the functions
+        they call still live in the rest of the tree; these files are read for context.
+        """
+        wanted: set[str] = set()
+        for path, facts in self.facts.items():
+            symbols = [call.callee for call in facts.calls]
+            symbols += [base for cls in facts.classes.values() for base in cls.bases]
+            symbols += list(facts.exports.values())
+            for symbol in symbols:
+                if symbol.kind == "local" or self._is_api(symbol.name):
+                    continue
+                found = self._find(path, symbol, on_disk=True)
+                if found is not None and found[0] not in self.facts:
+                    wanted.add(found[0])
+        return wanted
+
+    def _is_api(self, name: str) -> bool:
+        return name.split(".", 1)[0] in ("torch", "torch_pruning")
 
     # -- resolution -----------------------------------------------------------------------------
     def resolve(self, path: str, symbol: Symbol, depth: int = 0) -> Target | None:
@@ -145,6 +167,27 @@ class Project:
         for facts in self.facts.values():
             for call in facts.calls:
                 yield facts, call
+
+
+def local_module_file(path: str, module: str, level: int, roots: Iterable[str]) -> str | None:
+    """The file on disk that `import module` (or `from ...module`) in `path` would load, if it
+    is one of the user's files rather than an installed package."""
+    parts = [p for p in module.split(".") if p]
+    if level:
+        base = os.path.dirname(os.path.abspath(path))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        bases: tuple[str, ...] = (base,)
+    else:
+        if not parts:
+            return None
+        bases = (_import_root(os.path.dirname(os.path.abspath(path))), *roots)
+    for base in bases:
+        stem = os.path.join(base, *parts)
+        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
 
 
 @lru_cache(maxsize=4096)
