@@ -61,6 +61,8 @@ class RawContext:
     form: Literal["with", "decorator", "statement"] = "with"
     # A block that contained statement-level switches: after it the mode is uncertain.
     uncertain_after: tuple["RawContext", ...] = ()
+    # For what a `with` block leaves behind: its items, whose exit may restore the mode.
+    restored_by: tuple["RawContext", ...] = ()
 
 
 @dataclass
@@ -158,8 +160,11 @@ class FactCollector(LocatedNodes):
             or qualname in api.dependency_graph_classes
         )
 
-    def _value_of(self, expr: cst.BaseExpression) -> Value:
+    def _value_of(self, expr: cst.BaseExpression) -> Value | Literal["skip"]:
         dotted = dotted_name(expr)
+        if dotted == "None":
+            # `tp = None` after a failed import: where `tp.x(...)` runs, tp is the module.
+            return "skip"
         if dotted is not None:
             return Pending("alias", dotted, self._scope)
         if isinstance(expr, cst.Call):
@@ -174,7 +179,9 @@ class FactCollector(LocatedNodes):
             return Pending("instance", func, self._scope)
         return None
 
-    def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
+    def _bind_target(self, target: cst.BaseExpression, value: Value | Literal["skip"]) -> None:
+        if value == "skip":
+            return
         if isinstance(target, cst.Name):
             self._scope.bind(target.value, value)
         elif isinstance(target, cst.Attribute):
@@ -332,9 +339,18 @@ class FactCollector(LocatedNodes):
 
     def leave_With(self, original_node: cst.With) -> None:
         start, count = self._with_marks.pop()
-        if count:
-            # Leaving a grad-mode `with` restores the mode it found, undoing switches inside.
-            del self._frame.chain[start:]
+        if not count:
+            return
+        chain = self._frame.chain
+        items, inside = tuple(chain[start : start + count]), tuple(chain[start + count :])
+        del chain[start:]
+        if inside:
+            # Switches made in the body outlive the block unless a grad-mode item restores
+            # the mode on exit, which only resolution can tell.
+            first = inside[0]
+            chain.append(
+                RawContext(first.dotted, first.scope, None, "", first.loc, uncertain_after=inside, restored_by=items)
+            )
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._frame.suites.append(len(self._frame.chain))
@@ -450,6 +466,8 @@ class FactCollector(LocatedNodes):
 
     def _effect(self, ctx: RawContext) -> Mode:
         if ctx.uncertain_after:
+            if any(self._grad_api(item) is not None for item in ctx.restored_by):
+                return NEUTRAL
             if any(self._effect(inner) != NEUTRAL for inner in ctx.uncertain_after):
                 return Mode(grad=UNKNOWN, inference=UNKNOWN)
             return NEUTRAL
