@@ -8,7 +8,7 @@ from typing import Literal, Sequence
 import libcst as cst
 
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
-from prunelint.analysis.gradmode import NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
+from prunelint.analysis.gradmode import INHERIT, NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
 from prunelint.apidata import ApiData, GradApi
 
@@ -468,9 +468,12 @@ class FactCollector(LocatedNodes):
         if ctx.uncertain_after:
             if any(self._grad_api(item) is not None for item in ctx.restored_by):
                 return NEUTRAL
-            if any(self._effect(inner) != NEUTRAL for inner in ctx.uncertain_after):
-                return Mode(grad=UNKNOWN, inference=UNKNOWN)
-            return NEUTRAL
+            # Only the switches that the block may have moved become unknown after it.
+            effects = [self._effect(inner) for inner in ctx.uncertain_after]
+            return Mode(
+                grad=UNKNOWN if any(e.grad != INHERIT for e in effects) else INHERIT,
+                inference=UNKNOWN if any(e.inference != INHERIT for e in effects) else INHERIT,
+            )
         api = self._grad_api(ctx)
         if api is None:
             return NEUTRAL
