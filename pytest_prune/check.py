@@ -5,6 +5,7 @@ The library API behind the pytest fixtures; usable without pytest.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -15,6 +16,7 @@ from torch_pruning import ops
 
 from . import hf
 from .devices import resolve_device
+from .deadline import TimeLimitExceeded, time_limit
 from .errors import Diagnosis, GroupChange, MemberChange, PruneCheckFailure
 from .graph import DEFAULT_ROOT_TYPES, GraphInfo, analyse
 from .hints import hints_for
@@ -101,6 +103,7 @@ def check_prunable(
     probes: ProbeSpec = DEFAULT_PROBES,
     exhaustive: bool = False,
     atol: float = 1e-4,
+    time_limit_s: Optional[float] = 300.0,
     pruner_class: Any = None,
     **pruner_kwargs: Any,
 ) -> PruneReport:
@@ -113,7 +116,26 @@ def check_prunable(
     dev = resolve_device(device)
     probe_list = parse_probes(probes)
     before = fingerprint(model)
-    with seeded(0), autograd_on():
+    phase: List[str] = ["building the dependency graph"]
+    try:
+        with time_limit(time_limit_s, phase):
+            return _check(model, example_inputs, dev, probe_list, before, phase, started, importance=importance,
+                          pruning_ratio=pruning_ratio, ignored_layers=ignored_layers,
+                          keep_output_shapes=keep_output_shapes, exhaustive=exhaustive, atol=atol,
+                          pruner_class=pruner_class, pruner_kwargs=pruner_kwargs)
+    except TimeLimitExceeded as exc:
+        raise PruneCheckFailure(type(model).__name__, Diagnosis(
+            stage="time limit", probe="-", error=f"Torch-Pruning is {exc.args[0]} (time_limit_s={time_limit_s})",
+            hints=["Torch-Pruning's group expansion can loop on some graphs (e.g. transformers 5.x LLaMA with "
+                   "rotary embeddings); ignore the layers involved or raise time_limit_s"]),
+            device=str(dev), pruning_ratio=pruning_ratio) from None
+
+
+def _check(model, example_inputs, dev, probe_list, before, phase, started, *, importance, pruning_ratio,
+           ignored_layers, keep_output_shapes, exhaustive, atol, pruner_class, pruner_kwargs) -> PruneReport:
+    with seeded(0), autograd_on(), warnings.catch_warnings():
+        # Torch-Pruning's tracing warnings are noise here; what matters ends up in the diagnosis.
+        warnings.filterwarnings("ignore", module="torch_pruning")
         ctx = _make_context(
             model, example_inputs, dev, importance, pruning_ratio, ignored_layers,
             keep_output_shapes, pruner_kwargs, pruner_class, atol,
@@ -122,6 +144,7 @@ def check_prunable(
         failures: List[Diagnosis] = []
         attempts: Dict[str, _Attempt] = {}
         for probe in probe_list:
+            phase.append(f"pruning probe {probe.name}")
             outcome = _run_probe(ctx, probe)
             if isinstance(outcome, Diagnosis):
                 verdicts.append((probe.name, f"FAILED ({outcome.stage})"))
@@ -490,7 +513,7 @@ def _verify(ctx: _Context, attempt: _Attempt) -> None:
 
 def _check_round_trip(ctx: _Context, model: nn.Module, expected: List[torch.Tensor]) -> None:
     try:
-        state = tp.state_dict(model)
+        state = _without_readonly_properties(model, tp.state_dict(model))
         fresh = copy_model(ctx.ref, ctx.device)
         tp.load_state_dict(fresh, state_dict=state)
         fresh.eval()
@@ -506,6 +529,22 @@ def _check_round_trip(ctx: _Context, model: nn.Module, expected: List[torch.Tens
         if a.is_floating_point() and not torch.allclose(a.float(), b.float(), atol=ctx.atol, rtol=1e-3):
             diff = (a.float() - b.float()).abs().max().item()
             raise _StageError("state-dict round trip", f"output {i} differs after reload (max abs diff {diff:.3g})")
+
+
+def _without_readonly_properties(model: nn.Module, state: Dict[str, Any]) -> Dict[str, Any]:
+    """tp.state_dict records every public attribute, read-only properties included (transformers
+    models have several); tp.load_state_dict would then fail to set them. They are derived
+    values, not state, so they are dropped before loading."""
+    modules = dict(model.named_modules())
+    for name, attrs in state["attributions"].items():
+        cls = type(modules[name]) if name in modules else None
+        if cls is None:
+            continue
+        for attr in list(attrs):
+            prop = getattr(cls, attr, None)
+            if isinstance(prop, property) and prop.fset is None:
+                del attrs[attr]
+    return state
 
 
 def _compare_with_cpu(ctx, model, example_inputs, importance, pruning_ratio, ignored_layers,

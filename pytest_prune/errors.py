@@ -42,7 +42,8 @@ class MemberChange:
     expected_removed: int
 
     def describe(self) -> str:
-        change = f"{self.before}->{self.after}" if self.before is not None else "?"
+        after = "?" if self.after is None else self.after
+        change = f"{self.before}->{after}" if self.before is not None else "?"
         return f"{self.name} ({self.kind}) {self.dim} {change}"
 
 
@@ -69,7 +70,8 @@ class GroupChange:
         return self.members[0].after if self.members else None
 
     def describe(self, indent: str = "    ", limit: int = 12) -> str:
-        lines = [f"root {self.root} ({self.root_kind}) out {self.root_before}->{self.root_after}"]
+        after = "?" if self.root_after is None else self.root_after
+        lines = [f"root {self.root} ({self.root_kind}) out {self.root_before}->{after}"]
         shown = [m for m in self.members if not (m.name == self.root and m.dim == "out")]
         for m in shown[:limit]:
             lines.append(f"{indent}member {m.describe()}")
