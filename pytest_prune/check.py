@@ -332,7 +332,8 @@ def _run_probe(ctx: _Context, probe: Probe, *, only_root: Optional[str] = None,
     started = time.perf_counter()
     try:
         attempt = _prune(ctx, probe, only_root=only_root, localize=False)
-        _verify(ctx, attempt)
+        # A single group may legitimately be left alone (too few channels for its grouping).
+        _verify(ctx, attempt, require_fewer_params=only_root is None)
     except _StageError as err:
         group, extra = err.group, list(err.detail)
         if group is None and err.stage in _LOCALIZABLE:
@@ -494,7 +495,7 @@ def _check_forward(ctx: _Context, model: nn.Module, group: Optional[GroupChange]
     return tensors
 
 
-def _verify(ctx: _Context, attempt: _Attempt) -> None:
+def _verify(ctx: _Context, attempt: _Attempt, require_fewer_params: bool = True) -> None:
     ref = ctx.reference
     assert ref is not None
     model = attempt.model
@@ -505,7 +506,7 @@ def _verify(ctx: _Context, attempt: _Attempt) -> None:
         raise _StageError("gradients", f"{len(missing)} parameters got no gradient after pruning: "
                           + ", ".join(missing[:5]))
     count = sum(p.numel() for p in model.parameters())
-    if count >= ref.params:
+    if require_fewer_params and count >= ref.params:
         raise _StageError("parameter count", f"{ref.params} parameters before and {count} after: nothing was pruned")
     model.zero_grad(set_to_none=True)
     _check_round_trip(ctx, model, [t.detach() for t in tensors])

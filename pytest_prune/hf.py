@@ -142,6 +142,8 @@ def head_mismatches(attentions: List[Attention]) -> List[str]:
     for a in attentions:
         m = a.module
         heads = getattr(m, "num_attention_heads", None) or getattr(m, "num_heads", None)
+        if heads is None:  # LLaMA-style modules read the head count from their config
+            heads = getattr(getattr(m, "config", None), "num_attention_heads", None)
         head_dim = getattr(m, "head_dim", None) or getattr(m, "attention_head_size", None)
         if not isinstance(heads, int) or not isinstance(head_dim, int):
             continue

@@ -26,8 +26,8 @@ def hints_for(diag: Diagnosis, ctx: "_Context", passed_probes: Set[str]) -> List
     grouped = _grouped_convs(ctx.ref, group)
     if grouped and (diag.stage.startswith("pruning a group") or diag.stage.startswith("coupled") or shape_error
                     or diag.stage == "declared sizes"):
-        hints.append("Torch-Pruning 1.6 maps channels through torch.cat into a grouped convolution unevenly; "
-                     f"add {', '.join(grouped)} to ignored_layers")
+        hints.append(f"Torch-Pruning 1.6 maps channels through torch.cat into grouped convolution "
+                     f"{', '.join(grouped)} unevenly; keep the layers feeding the concat unpruned (ignored_layers)")
     for attr in _width_attributes(ctx.ref, group):
         hints.append(f"{attr} is a width stored in a plain attribute that pruning does not update: "
                      "derive it from the tensor in forward (x.shape[1]) or add the group root to ignored_layers")

@@ -97,6 +97,11 @@ def tensors_of(obj: Any) -> List[torch.Tensor]:
 Fingerprint = Tuple[Any, ...]
 
 
+def _version(t: torch.Tensor) -> int:
+    # Inference tensors have no version counter; nothing outside inference mode can write them anyway.
+    return -1 if t.is_inference() else t._version
+
+
 def fingerprint(model: nn.Module) -> Fingerprint:
     """Identity, version counter, shape, dtype and device of every tensor plus module modes.
 
@@ -104,9 +109,9 @@ def fingerprint(model: nn.Module) -> Fingerprint:
     """
     items: List[Any] = []
     for name, p in model.named_parameters(remove_duplicate=False):
-        items.append(("p", name, id(p), p._version, tuple(p.shape), p.dtype, str(p.device), p.requires_grad))
+        items.append(("p", name, id(p), _version(p), tuple(p.shape), p.dtype, str(p.device), p.requires_grad))
     for name, b in model.named_buffers(remove_duplicate=False):
-        items.append(("b", name, id(b), b._version, tuple(b.shape), b.dtype, str(b.device)))
+        items.append(("b", name, id(b), _version(b), tuple(b.shape), b.dtype, str(b.device)))
     for name, m in model.named_modules():
         items.append(("m", name, id(m), m.training))
     return tuple(items)

@@ -6,7 +6,7 @@ the checking code are imported inside the fixtures.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
@@ -97,14 +97,22 @@ def prune_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
     def run(model: Any, example_inputs: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
         options = {**defaults, **kwargs}
+        skipped: Optional[str] = None
+        failure: Optional[PruneCheckFailure] = None
         try:
             report = check_prunable(model, example_inputs, **options)
         except DeviceUnavailable as exc:
-            pytest.skip(str(exc))
+            skipped = str(exc)
         except PruneCheckFailure as exc:
-            _record(request, {"model": exc.model_name, "device": exc.device, "verdict": f"FAILED ({exc.stage})",
-                              "probes": [name for name, _ in exc.probe_verdicts]})
-            pytest.fail(str(exc), pytrace=False)
+            failure = exc
+        # Outside the except blocks so pytest does not print the chained exception.
+        if skipped is not None:
+            pytest.skip(skipped)
+        if failure is not None:
+            _record(request, {"model": failure.model_name, "device": failure.device,
+                              "verdict": f"FAILED ({failure.stage})",
+                              "probes": [name for name, _ in failure.probe_verdicts]})
+            pytest.fail(str(failure), pytrace=False)
         _record(request, report.summary_dict())
         return report
 

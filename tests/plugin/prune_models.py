@@ -56,10 +56,13 @@ class ConcatGroupedNet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.a = nn.Conv2d(3, 8, 3, padding=1)
-        self.b = nn.Conv2d(3, 4, 3, padding=1)
-        self.grouped = nn.Conv2d(12, 16, 3, padding=1, groups=4)
-        self.head = nn.Conv2d(16, 4, 1)
+        # Fixed weights: with these the magnitude ranking happens to pick safe channels.
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            self.a = nn.Conv2d(3, 8, 3, padding=1)
+            self.b = nn.Conv2d(3, 4, 3, padding=1)
+            self.grouped = nn.Conv2d(12, 16, 3, padding=1, groups=4)
+            self.head = nn.Conv2d(16, 4, 1)
 
     def forward(self, x):
         return self.head(self.grouped(torch.cat([self.a(x), self.b(x)], 1)))

@@ -1,0 +1,98 @@
+"""Models that cannot be pruned must fail as pytest failures with a diagnosis, not a traceback."""
+import pytest
+
+FAILING = '''
+import torch
+import prune_models as pm
+
+X = torch.randn(2, 3, 8, 8)
+
+def test_hardcoded_reshape(prune_check):
+    prune_check(pm.HardcodedReshapeNet(), X)
+
+def test_width_attribute(prune_check):
+    prune_check(pm.WidthAttributeNet(), X)
+'''
+
+
+def test_hardcoded_shapes_fail_with_diagnosis(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad=FAILING)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "*HardcodedReshapeNet cannot be pruned consistently (device cpu, pruning_ratio=0.5)",
+        "*what broke : forward",
+        "*probe      : importance",
+        "*error      : RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x4096 and 2048x10)",
+        "*group      : root conv (Conv2d) out 64->32",
+        "*member fc (Linear) in 4096->2048",
+        "*hint       : a size is hard-coded in forward*",
+        "*hint       : to keep this group unpruned: ignored_layers=[[]model.conv[]]",
+    ])
+    result.stdout.fnmatch_lines([
+        "*WidthAttributeNet cannot be pruned consistently*",
+        "*hint       : WidthAttributeNet.width = 32 is a width stored in a plain attribute*",
+    ])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "torch_pruning/" not in out
+    assert "test_bad.py::test_width_attribute: WidthAttributeNet on cpu  probes 3  FAILED (forward)" in out
+    failure_section = out.split("FAILURES")[1].split("short test summary")[0]
+    assert len(failure_section.splitlines()) < 40
+
+
+CHANNEL_CHOICE = '''
+import pytest
+import torch
+import prune_models as pm
+
+X = torch.randn(2, 3, 8, 8)
+
+def test_importance_only_passes(prune_check):
+    # The magnitude ranking happens to pick channels Torch-Pruning maps correctly.
+    prune_check(pm.ConcatGroupedNet(), X, probes=0)
+
+def test_default_probes_fail(prune_check):
+    prune_check(pm.ConcatGroupedNet(), X)
+
+def test_fixed_by_ignoring_the_grouped_conv(prune_check):
+    prune_check(pm.ConcatGroupedNet(), X, ignored_layers=["a", "b"])
+
+def test_exhaustive(prune_check):
+    report = prune_check(pm.ConcatGroupedNet(), X, probes=0, exhaustive=True)
+    assert report.probes == ["importance", "importance@grouped", "importance@a", "importance@b"]
+'''
+
+
+def test_concat_into_grouped_conv_depends_on_channel_choice(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_choice=CHANNEL_CHOICE)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([
+        "*ConcatGroupedNet cannot be pruned consistently*",
+        "*what broke : pruning a group (Torch-Pruning raised)",
+        "*probe      : random:0",
+        "*error      : RuntimeError: INDICES element is out of DATA bounds*",
+        "*group      : root a (Conv2d) out 8->?",
+        "*member grouped (Conv2d) in 12->?",
+        "*hint       : this depends on which channels are removed*",
+        "*hint       : Torch-Pruning 1.6 maps channels through torch.cat into grouped convolution grouped unevenly*",
+        "*probes     : importance=ok, random:0=FAILED (pruning a group (Torch-Pruning raised)), random:1=ok",
+    ])
+    assert "During handling" not in result.stdout.str()
+
+
+def test_verdict_is_deterministic() -> None:
+    import prune_models as pm
+    import torch
+
+    from pytest_prune import PruneCheckFailure, check_prunable
+
+    messages = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = pm.ConcatGroupedNet()
+        with pytest.raises(PruneCheckFailure) as info:
+            check_prunable(model, torch.randn(2, 3, 8, 8))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert info.value.stage.startswith("pruning a group") and info.value.probe == "random:0"
