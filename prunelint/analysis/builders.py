@@ -61,7 +61,9 @@ class BuildIndex:
                         queue.append((path, call.scope))
                 continue
             callee = project.callee_function(target, call.method)
-            if callee is not None:
+            # Calling a generator or coroutine function runs its body only when the result is
+            # iterated or awaited on the spot.
+            if callee is not None and (call.consumed or not project.deferred(callee)):
                 self._callers.setdefault(callee, []).append((path, call, (path, call.scope)))
         while queue:
             callee = queue.popleft()
@@ -96,7 +98,8 @@ class BuildIndex:
                 for build in self.paths.get(callee, {}).values():
                     mode = call.mode.then(build.mode)
                     if mode.disabled:
-                        found.append((path, CallOutcome(call, _via(BuildPath(mode, build.construction, build.via), call)), None))
+                        outcome = CallOutcome(call, _via(BuildPath(mode, build.construction, build.via), call))
+                        found.append((path, outcome, None))
                         break
         return found
 
@@ -105,5 +108,11 @@ def _through(call: CallFact, build: BuildPath) -> BuildPath:
     return BuildPath(call.mode.then(build.mode), build.construction, build.via)
 
 
+MAX_VIA = 4  # a message names at most this many calls on the way
+
+
 def _via(build: BuildPath, call: CallFact) -> BuildPath:
-    return BuildPath(build.mode, build.construction, (f"`{call.text}(...)`",) + build.via)
+    via = (f"`{call.text}(...)`",) + build.via
+    if len(via) > MAX_VIA:
+        via = via[: MAX_VIA - 1] + ("…",)
+    return BuildPath(build.mode, build.construction, via)

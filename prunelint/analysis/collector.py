@@ -3,66 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Literal
 
 import libcst as cst
 
+from prunelint.analysis.contexts import Form, ModeResolver, RawContext
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
-from prunelint.analysis.gradmode import INHERIT, NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
-from prunelint.apidata import ApiData, GradApi
+from prunelint.apidata import ApiData
+
+# Builtins that iterate their argument on the spot, so a generator passed to them runs there.
+CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "next", "sum", "any", "all", "min", "max"})
+Skip = Literal["skip"]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
-    """`a.b.c` for a chain of names and attributes, else None."""
+    """`a.b.c` for a chain of names and attributes (`super().m` too), else None."""
     parts: list[str] = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
         node = node.value
+    if isinstance(node, cst.Call) and parts and isinstance(node.func, cst.Name) and node.func.value == "super":
+        parts.append("super()")
+        return ".".join(reversed(parts))
     if not isinstance(node, cst.Name):
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
 
 
-def import_name(node: cst.BaseExpression) -> str:
-    return dotted_name(node) or ""
-
-
-def literal_bool(node: cst.BaseExpression) -> Switch:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return UNKNOWN
-
-
-def mode_argument(call: cst.Call | None, default: Switch) -> Switch:
-    """The literal `mode` of set_grad_enabled/inference_mode: first positional or `mode=`."""
-    if call is None:
-        return default
-    for arg in call.args:
-        if arg.keyword is None and arg.star == "":
-            return literal_bool(arg.value)
-        if arg.keyword is not None and arg.keyword.value == "mode":
-            return literal_bool(arg.value)
-        if arg.star:
-            return UNKNOWN
-    return default
-
-
-@dataclass(frozen=True, eq=False)
-class RawContext:
-    """A possible grad-mode switch, to be judged once names are resolved."""
-
-    dotted: str
-    scope: Scope
-    call: cst.Call | None
-    text: str
-    loc: Loc
-    form: Literal["with", "decorator", "statement"] = "with"
-    # A block that contained statement-level switches: after it the mode is uncertain.
-    uncertain_after: tuple["RawContext", ...] = ()
-    # For what a `with` block leaves behind: its items, whose exit may restore the mode.
-    restored_by: tuple["RawContext", ...] = ()
+def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`(ctx := torch.no_grad())` is `torch.no_grad()` for what it switches."""
+    while isinstance(expr, cst.NamedExpr):
+        expr = expr.value
+    return expr
 
 
 @dataclass
@@ -74,6 +48,7 @@ class _PendingCall:
     contexts: tuple[RawContext, ...]
     loc: Loc
     text: str
+    consumed: bool
 
 
 @dataclass
@@ -82,7 +57,10 @@ class _Frame:
     entry: list[RawContext] = field(default_factory=list)  # decorators, filled before the body
     chain: list[RawContext] = field(default_factory=list)
     suites: list[int] = field(default_factory=list)
-    body_started: bool = False
+    # Decorators and default values run in the enclosing scope, before the body starts.
+    in_header: bool = True
+    deferred: bool = False  # a generator or coroutine
+    class_entry: list[RawContext] = field(default_factory=list)  # a class's decorators
 
 
 class LocatedNodes(cst.BatchableCSTVisitor):
@@ -116,23 +94,25 @@ class LocatedNodes(cst.BatchableCSTVisitor):
 
 
 class FactCollector(LocatedNodes):
-
     def __init__(self, path: str, api: ApiData) -> None:
         super().__init__()
         self.path = path
         self.api = api
-        self._mode_names = {q.rsplit(".", 1)[-1] for q in api.grad_apis} | set(api.wrappers)
         self._on_call_names = {q.rsplit(".", 1)[-1] for q, g in api.grad_apis.items() if g.on_call}
         self._resolver = Resolver(self._is_api_name)
-        module = Scope("module", "", None)
-        self._frames: list[_Frame] = [_Frame(module)]
-        self._frames[0].suites.append(0)
+        self._modes = ModeResolver(path, api, self._resolver)
+        module = _Frame(Scope("module", "", None), in_header=False)
+        module.suites.append(0)
+        self._frames: list[_Frame] = [module]
         self._calls: list[_PendingCall] = []
-        self._functions: list[tuple[str, list[RawContext]]] = []
+        self._functions: list[tuple[str, _Frame]] = []
         self._classes: list[tuple[str, Scope, list[str]]] = []
         self._with_marks: list[tuple[int, int]] = []
         self._with_locs: list[Loc] = []
-        self._statement_call: Loc | None = None
+        self._with_bodies: set[int] = set()
+        self._consumed: set[int] = set()
+        self._lambda_names: dict[int, str] = {}
+        self._call_locs: dict[int, Loc] = {}
         self._in_import = 0
         self.facts = ModuleFacts(path)
 
@@ -145,11 +125,20 @@ class FactCollector(LocatedNodes):
     def _scope(self) -> Scope:
         return self._frame.scope
 
+    def _running_frame(self) -> _Frame:
+        """The frame whose code runs here: a def's header runs in the enclosing one."""
+        for frame in reversed(self._frames):
+            if not frame.in_header:
+                return frame
+        return self._frames[0]
+
     def _may_switch_on_call(self, dotted: str) -> bool:
         """Cheap test for statements like `torch.set_grad_enabled(False)`, aliases included."""
         if dotted.rsplit(".", 1)[-1] in self._on_call_names:
             return True
         found, value = self._resolver.lookup(self._scope, dotted.split(".", 1)[0])
+        if isinstance(value, Pending):
+            return value.how == "alias"
         return found and isinstance(value, Symbol) and value.name.startswith("torch")
 
     def _is_api_name(self, qualname: str) -> bool:
@@ -160,13 +149,23 @@ class FactCollector(LocatedNodes):
             or qualname in api.dependency_graph_classes
         )
 
-    def _value_of(self, expr: cst.BaseExpression) -> Value | Literal["skip"]:
+    def _lambda_name(self, node: cst.Lambda) -> str:
+        if id(node) not in self._lambda_names:
+            scope = self._scope.function_scope()
+            scope.lambdas += 1
+            self._lambda_names[id(node)] = f"<lambda#{scope.lambdas}>"
+        return self._lambda_names[id(node)]
+
+    def _value_of(self, expr: cst.BaseExpression) -> Value | Skip:
+        expr = _unwrap(expr)
         dotted = dotted_name(expr)
         if dotted == "None":
             # `tp = None` after a failed import: where `tp.x(...)` runs, tp is the module.
             return "skip"
         if dotted is not None:
             return Pending("alias", dotted, self._scope)
+        if isinstance(expr, cst.Lambda):
+            return Symbol("local", self._scope.child_qualname(self._lambda_name(expr)))
         if isinstance(expr, cst.Call):
             func = dotted_name(expr.func)
             if func is None:
@@ -176,10 +175,10 @@ class FactCollector(LocatedNodes):
                 if target is None or expr.args[0].star:
                     return None
                 return Pending("partial", target, self._scope, partial_func=func)
-            return Pending("instance", func, self._scope)
+            return Pending("instance", func, self._scope, call=expr)
         return None
 
-    def _bind_target(self, target: cst.BaseExpression, value: Value | Literal["skip"]) -> None:
+    def _bind_target(self, target: cst.BaseExpression, value: Value | Skip) -> None:
         if value == "skip":
             return
         if isinstance(target, cst.Name):
@@ -195,21 +194,21 @@ class FactCollector(LocatedNodes):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None)
 
-    def _context(
-        self, expr: cst.BaseExpression, form: Literal["with", "decorator"], loc: Loc, scope: Scope
-    ) -> RawContext | None:
-        prefix = "@" if form == "decorator" else "with "
+    def _context(self, expr: cst.BaseExpression, form: Form, loc: Loc, scope: Scope) -> RawContext | None:
         # Every with-item and decorator is kept (they are few): whether it is a grad mode, under
         # whatever alias, is decided once names are resolved.
+        prefix = "@" if form == "decorator" else "with "
+        expr = _unwrap(expr)
         call = expr if isinstance(expr, cst.Call) else None
         dotted = dotted_name(call.func if call is not None else expr)
         if dotted is None:
             return None
-        if call is None:
-            return RawContext(dotted, scope, None, f"`{prefix}{dotted}`", loc, form)
-        args = ""
-        if call is not None:
-            args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
+        if call is None and form == "with":
+            # `im = torch.inference_mode()` then `with im:` switches as the call would.
+            found, value = self._resolver.lookup(scope, dotted)
+            if found and isinstance(value, Pending) and isinstance(value.call, cst.Call):
+                return RawContext(value.dotted, value.scope, value.call, f"`with {dotted}`", loc, form)
+        args = "" if call is None else "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
         return RawContext(dotted, scope, call, f"`{prefix}{dotted}{args}`", loc, form)
 
     # -- scopes ---------------------------------------------------------------------------------
@@ -221,24 +220,33 @@ class FactCollector(LocatedNodes):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
+        parent = self._frame
         qualname = self._scope.child_qualname(name)
         self._scope.bind(name, Symbol("local", qualname))
         scope = self._push_scope("function", name)
-        self._functions.append((qualname, self._frame.entry))
-        for param in _params(node.params):
+        frame = self._frame
+        frame.deferred = node.asynchronous is not None
+        if name == "__init__" and parent.scope.kind == "class":
+            # torch's grad-mode decorators on a class wrap its instantiation.
+            frame.entry.extend(parent.class_entry)
+        self._functions.append((qualname, frame))
+        params = _params(node.params)
+        for param in params:
             scope.bind(param, None)
+        if params and parent.scope.kind == "class" and _decorated(node, "classmethod"):
+            scope.bindings[params[0]] = [Symbol("local", parent.scope.qualname)]
 
     def _decorator(self, node: cst.Decorator, loc: Loc) -> None:
         frame = self._frame
-        if frame.scope.kind != "function" or frame.body_started or frame.scope.parent is None:
+        if not frame.in_header or frame.scope.parent is None:
             return
-        # Decorators run in the enclosing scope, before the body.
         ctx = self._context(node.decorator, "decorator", loc, frame.scope.parent)
-        if ctx is not None:
+        if ctx is None:
+            return
+        if frame.scope.kind == "function":
             frame.entry.append(ctx)
-
-    def visit_Parameters(self, node: cst.Parameters) -> None:
-        self._frame.body_started = True
+        elif frame.scope.kind == "class":
+            frame.class_entry.append(ctx)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._frames.pop()
@@ -250,25 +258,69 @@ class FactCollector(LocatedNodes):
         bases = [d for a in node.bases if a.keyword is None and (d := dotted_name(a.value))]
         self._classes.append((qualname, self._scope, bases))
         self._push_scope("class", name)
-        self._frame.body_started = True
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._frames.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        scope = self._push_scope("lambda", "<lambda>")
+        scope = self._push_scope("lambda", self._lambda_name(node))
         for param in _params(node.params):
             scope.bind(param, None)
+        self._frame.in_header = False
+        self._functions.append((scope.qualname, self._frame))
         self._frame.suites.append(0)
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._frames.pop()
 
+    def _enter_comprehension(self) -> None:
+        frame = self._frame
+        frame.scope = Scope("comprehension", frame.scope.qualname, frame.scope)
+
+    def _leave_comprehension(self) -> None:
+        frame = self._frame
+        assert frame.scope.parent is not None
+        frame.scope = frame.scope.parent
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_comprehension()
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave_comprehension()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_comprehension()
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave_comprehension()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_comprehension()
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave_comprehension()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_comprehension()
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave_comprehension()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, None)
+        self._consumed.add(id(node.iter))
+
     # -- bindings -------------------------------------------------------------------------------
+    def visit_Global(self, node: cst.Global) -> None:
+        self._scope.global_names.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self._scope.nonlocal_names.update(item.name.value for item in node.names)
+
     def visit_Import(self, node: cst.Import) -> None:
         self._in_import += 1
         for alias in node.names:
-            full = import_name(alias.name)
+            full = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self._scope.bind(alias.asname.name.value, Symbol("external", full))
             else:
@@ -278,32 +330,35 @@ class FactCollector(LocatedNodes):
     def leave_Import(self, original_node: cst.Import) -> None:
         self._in_import -= 1
 
-    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
-        self._in_import -= 1
-
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self._in_import += 1
         level = len(node.relative)
-        module = import_name(node.module) if node.module is not None else ""
+        module = dotted_name(node.module) or "" if node.module is not None else ""
         if isinstance(node.names, cst.ImportStar):
-            if level == 0:
-                self._scope.module().star_imports.append(module)
+            if self._scope.kind == "module":
+                self._scope.star_imports.append("." * level + module)
+                kind = "relative" if level else "external"
+                self.facts.star_imports.append(Symbol(kind, module, level=level))
             return
         for alias in node.names:
-            name = import_name(alias.name)
+            name = dotted_name(alias.name) or ""
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
             full = f"{module}.{name}" if module else name
-            if level:
-                self._scope.bind(bound, Symbol("relative", full, level=level))
-            else:
-                self._scope.bind(bound, Symbol("external", full))
+            self._scope.bind(bound, Symbol("relative" if level else "external", full, level=level))
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._in_import -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = self._value_of(node.value)
         for target in node.targets:
             self._bind_target(target.target, value)
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        # `prev = torch.set_grad_enabled(False)` switches as well.
+        self._statement_switch(original_node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -313,19 +368,30 @@ class FactCollector(LocatedNodes):
         self._bind_target(node.target, None)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind_target(node.target, None)
+        self._bind_target(node.target, self._value_of(node.value))
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_target(node.target, None)
+        self._consumed.add(id(node.iter))
 
     def visit_AsName(self, node: cst.AsName) -> None:
         # `with ... as x` and `except ... as x`; an import's alias is bound by the import itself.
         if not self._in_import and isinstance(node.name, (cst.Name, cst.Tuple, cst.List)):
             self._bind_target(node.name, None)
 
+    # -- generators and coroutines --------------------------------------------------------------
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self._frame.deferred = True
+        if isinstance(node.value, cst.From):
+            self._consumed.add(id(node.value.item))
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._consumed.add(id(node.expression))
+
     # -- grad-mode contexts ---------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
         self._with_marks.append((len(self._frame.chain), 0))
+        self._with_bodies.add(id(node.body))
 
     def _with_item(self, node: cst.WithItem, loc: Loc) -> None:
         self._with_locs.append(loc)
@@ -339,63 +405,65 @@ class FactCollector(LocatedNodes):
 
     def leave_With(self, original_node: cst.With) -> None:
         start, count = self._with_marks.pop()
-        if not count:
-            return
         chain = self._frame.chain
-        items, inside = tuple(chain[start : start + count]), tuple(chain[start + count :])
+        items, inside = chain[start : start + count], chain[start + count :]
+        if not count:
+            return  # the body's switches stay in the chain: they surely ran
         del chain[start:]
         if inside:
-            # Switches made in the body outlive the block unless a grad-mode item restores
-            # the mode on exit, which only resolution can tell.
-            first = inside[0]
-            chain.append(
-                RawContext(first.dotted, first.scope, None, "", first.loc, uncertain_after=inside, restored_by=items)
-            )
+            # A `with` body surely runs; its switches outlive the block unless a grad-mode
+            # item restores the mode on exit, which only resolution can tell.
+            chain.append(RawContext.block(inside, certain=True, restored_by=items))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._frame.suites.append(len(self._frame.chain))
+        self._enter_suite()
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._leave_suite()
+        self._leave_suite(original_node)
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._frame.suites.append(len(self._frame.chain))
+        self._enter_suite()
 
     def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._leave_suite()
+        self._leave_suite(original_node)
 
-    def _leave_suite(self) -> None:
+    def _enter_suite(self) -> None:
+        frame = self._frame
+        if frame.in_header:
+            frame.in_header = False  # the body of a def or class begins
+        frame.suites.append(len(frame.chain))
+
+    def _leave_suite(self, node: cst.BaseSuite) -> None:
         frame = self._frame
         start = frame.suites.pop()
-        inside = tuple(frame.chain[start:])
+        if id(node) in self._with_bodies or not frame.suites:
+            return  # a `with` body (judged by leave_With), or the end of the scope
+        inside = frame.chain[start:]
         del frame.chain[start:]
-        if inside and frame.suites:
-            first = inside[0]
-            frame.chain.append(
-                RawContext(first.dotted, first.scope, None, "", first.loc, uncertain_after=inside)
-            )
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        # The statement's call is the next located node visited.
-        self._statement_call = self.count + 1
+        if inside:
+            frame.chain.append(RawContext.block(inside, certain=False))
 
     def leave_Expr(self, original_node: cst.Expr) -> None:
-        call = original_node.value
-        if not isinstance(call, cst.Call):
+        self._statement_switch(original_node.value)
+
+    def _statement_switch(self, value: cst.BaseExpression) -> None:
+        if not isinstance(value, cst.Call):
             return
-        loc = self._statement_call
-        assert loc is not None
-        dotted = dotted_name(call.func)
+        loc = self._call_locs[id(value)]
+        dotted = dotted_name(value.func)
         if dotted is not None and self._may_switch_on_call(dotted):
-            args = "(" + ", ".join(_arg_text(a) for a in call.args) + ")"
+            args = "(" + ", ".join(_arg_text(a) for a in value.args) + ")"
             self._frame.chain.append(
-                RawContext(dotted, self._scope, call, f"`{dotted}{args}`", loc, "statement")
+                RawContext(dotted, self._scope, value, f"`{dotted}{args}`", loc, "statement")
             )
 
     # -- calls ----------------------------------------------------------------------------------
     def _call(self, node: cst.Call, loc: Loc) -> None:
+        self._call_locs[id(node)] = loc
         func = node.func
         dotted = dotted_name(func)
+        if dotted in CONSUMERS:
+            self._consumed.update(id(arg.value) for arg in node.args)
         value: Pending | None = None
         method = ""
         if dotted is None:
@@ -414,112 +482,71 @@ class FactCollector(LocatedNodes):
                 text = f"partial({value.dotted}, ...)"
         else:
             text = dotted
-        frame = self._frame
+        frame = self._running_frame()
         self._calls.append(
             _PendingCall(
-                dotted, value, method, frame.scope, tuple(frame.entry) + tuple(frame.chain), loc, text
+                dotted,
+                value,
+                method,
+                frame.scope,
+                tuple(frame.entry) + tuple(frame.chain),
+                loc,
+                text,
+                id(node) in self._consumed,
             )
         )
 
     # -- resolution -----------------------------------------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
         facts = self.facts
+        resolver = self._resolver
         module_scope = self._frames[0].scope
-        for qualname, entry in self._functions:
-            facts.functions[qualname] = FunctionFact(qualname, self._mode(entry))
+        for qualname, frame in self._functions:
+            facts.functions[qualname] = FunctionFact(qualname, self._modes.mode(frame.entry), frame.deferred)
         for qualname, scope, bases in self._classes:
-            symbols = tuple(s for b in bases if (s := self._resolver.resolve(scope, b)[0]) is not None)
+            symbols = tuple(s for b in bases if (s := resolver.resolve(scope, b)[0]) is not None)
             facts.classes[qualname] = ClassFact(qualname, symbols)
         for pending in self._calls:
-            if pending.value is not None:
-                symbol, leftover = self._resolver.resolve(pending.scope, pending.value.dotted)
-                if symbol is not None and not leftover and not symbol.wrapping:
-                    resolved = _wrap(symbol, pending.value, self._resolver)
-                    symbol, leftover = resolved, pending.method
-                else:
-                    symbol = None
-            else:
-                assert pending.dotted is not None
-                symbol, leftover = self._resolver.resolve(pending.scope, pending.dotted)
-            if symbol is None or "." in leftover:
+            symbol, leftover = self._callee(pending)
+            if symbol is None:
                 continue
             facts.calls.append(
                 CallFact(
                     callee=symbol,
                     method=leftover,
                     loc=pending.loc,
-                    scope=pending.scope.qualname,
-                    mode=self._mode(pending.contexts),
+                    scope=pending.scope.function_scope().qualname,
+                    mode=self._modes.mode(pending.contexts),
                     text=pending.text,
+                    consumed=pending.consumed,
                 )
             )
-        for name, values in module_scope.bindings.items():
-            symbol, leftover = self._resolver.resolve(module_scope, name)
-            if symbol is not None and not leftover:
-                facts.exports[name] = symbol
+        for name in module_scope.bindings:
+            symbol, leftover = resolver.resolve(module_scope, name)
+            if symbol is not None:
+                facts.exports[name] = symbol.attr(leftover) if leftover else symbol
 
-    def _mode(self, contexts: Sequence[RawContext]) -> Mode:
-        mode = NEUTRAL
-        for ctx in contexts:
-            mode = mode.then(self._effect(ctx))
-        return mode
-
-    def _effect(self, ctx: RawContext) -> Mode:
-        if ctx.uncertain_after:
-            if any(self._grad_api(item) is not None for item in ctx.restored_by):
-                return NEUTRAL
-            # Only the switches that the block may have moved become unknown after it.
-            effects = [self._effect(inner) for inner in ctx.uncertain_after]
-            return Mode(
-                grad=UNKNOWN if any(e.grad != INHERIT for e in effects) else INHERIT,
-                inference=UNKNOWN if any(e.inference != INHERIT for e in effects) else INHERIT,
-            )
-        api = self._grad_api(ctx)
-        if api is None:
-            return NEUTRAL
-        if ctx.call is None and api[1]:
-            # A with-item that is a variable: an instance made earlier with unknown arguments.
-            if api[0].effect not in ("no_grad", "enable_grad"):
-                return Mode(grad=UNKNOWN, inference=UNKNOWN)
-        default: Switch = True if api[0].effect == "inference_mode" else UNKNOWN
-        flag = mode_argument(ctx.call, default)
-        return effect_of(api[0].effect, flag, Origin(api[0].origin or ctx.text, self.path, ctx.loc))
-
-    def _grad_api(self, ctx: RawContext) -> tuple[GradApi, bool] | None:
-        symbol, leftover = self._resolver.resolve(ctx.scope, ctx.dotted)
-        if symbol is None or leftover:
-            return None
-        is_instance = symbol.wrapping == "instance"
-        if symbol.wrapping and not is_instance:
-            return None
-        if ctx.call is not None and is_instance:
-            return None
-        if ctx.call is None and not is_instance and ctx.form != "decorator":
-            # `@torch.no_grad` without parentheses is a decorator that works; a bare name in a
-            # `with` is an error at runtime and not our business.
-            return None
-        if symbol.kind == "external" and symbol.name in self.api.grad_apis:
-            api = self.api.grad_apis[symbol.name]
+    def _callee(self, pending: _PendingCall) -> tuple[Symbol | None, str]:
+        resolver = self._resolver
+        if pending.value is None:
+            assert pending.dotted is not None
+            symbol, leftover = resolver.resolve(pending.scope, pending.dotted)
         else:
-            wrapper = self.api.wrappers.get(symbol.name.rsplit(".", 1)[-1])
-            if wrapper is None:
-                return None
-            api = wrapper
-        if not api.origin:
-            api = GradApi(api.qualname, api.effect, api.on_call, ctx.text)
-        else:
-            api = GradApi(api.qualname, api.effect, api.on_call, f"{ctx.text} ({api.origin})")
-        if ctx.form == "statement" and not api.on_call:
-            return None  # `torch.no_grad()` as a bare statement switches nothing
-        return api, is_instance
+            base, extra = resolver.resolve(pending.scope, pending.value.dotted)
+            if base is None or extra or base.wrapping:
+                return None, ""
+            if pending.value.how == "partial":
+                func, _ = resolver.resolve(pending.scope, pending.value.partial_func)
+                if func is None or func.name != "functools.partial":
+                    return None, ""
+            symbol, leftover = base.wrapped(pending.value.how), pending.method
+        if symbol is None or "." in leftover:
+            return None, ""
+        return symbol, leftover
 
 
-def _wrap(symbol: Symbol, pending: Pending, resolver: Resolver) -> Symbol | None:
-    if pending.how == "partial":
-        func, _ = resolver.resolve(pending.scope, pending.partial_func)
-        if func is None or func.name != "functools.partial":
-            return None
-    return symbol.wrapped(pending.how)
+def _decorated(node: cst.FunctionDef, name: str) -> bool:
+    return any(dotted_name(d.decorator) == name for d in node.decorators)
 
 
 def _params(params: cst.Parameters) -> list[str]:
@@ -531,9 +558,7 @@ def _params(params: cst.Parameters) -> list[str]:
 
 
 def _arg_text(arg: cst.Arg) -> str:
-    value = dotted_name(arg.value)
-    if value is None:
-        value = "..."
+    value = dotted_name(arg.value) or "..."
     if arg.keyword is not None:
         return f"{arg.keyword.value}={value}"
     return f"{arg.star}{value}"

@@ -12,8 +12,8 @@ from typing import Literal
 from prunelint.analysis.gradmode import Mode
 from prunelint.diagnostics import Position
 
-SymbolKind = Literal["external", "local", "relative"]
-Wrapping = Literal["", "instance", "partial"]
+SymbolKind = Literal["external", "local", "relative", "unbound"]
+Wrapping = Literal["", "instance", "partial", "super"]
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,24 @@ class Symbol:
               `pkg.builders.build_pruner`); the project index decides if it is one of ours.
     local:    a definition in this file, by its qualified name (`Trainer.build`, `f.<locals>.g`).
     relative: a relative import, `level` dots then `name`.
-    `wrapping` says the value is an instance of the symbol, or a functools.partial of it.
+    unbound:  a name this file never binds; it may come from one of the file's star imports.
+    `wrapping` says the value is an instance of the symbol, a functools.partial of it, or
+    `super()` inside the class `name`; `member` is an attribute taken from that value.
     """
 
     kind: SymbolKind
     name: str
     level: int = 0
     wrapping: Wrapping = ""
+    member: str = ""
 
     def attr(self, rest: str) -> "Symbol":
         if not rest:
             return self
-        return Symbol(self.kind, f"{self.name}.{rest}", self.level, self.wrapping)
+        if self.wrapping:
+            member = f"{self.member}.{rest}" if self.member else rest
+            return Symbol(self.kind, self.name, self.level, self.wrapping, member)
+        return Symbol(self.kind, f"{self.name}.{rest}", self.level)
 
     def wrapped(self, wrapping: Wrapping) -> "Symbol":
         return Symbol(self.kind, self.name, self.level, wrapping)
@@ -64,12 +70,16 @@ class CallFact:
     scope: str  # qualified name of the enclosing function; "" at module level
     mode: Mode  # relative to the scope's entry (decorators included)
     text: str  # the callee as written, for messages
+    # The result is iterated or awaited on the spot, so a generator or coroutine body runs here.
+    consumed: bool = False
 
 
 @dataclass(frozen=True)
 class FunctionFact:
     qualname: str
     entry: Mode  # what its decorators set
+    # A generator or coroutine: calling it runs nothing until it is iterated or awaited.
+    deferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,5 @@ class ModuleFacts:
     classes: dict[str, ClassFact] = field(default_factory=dict)
     # Module-level names bound to one thing only: how re-exports and aliases are followed.
     exports: dict[str, Symbol] = field(default_factory=dict)
+    # `from M import *`, in order: the modules, as external or relative symbols.
+    star_imports: list[Symbol] = field(default_factory=list)

@@ -11,6 +11,8 @@ from prunelint.analysis.facts import CallFact, ModuleFacts, Symbol
 from prunelint.apidata import ApiData
 
 TargetKind = Literal["pruner", "dependency_graph", "function", "class"]
+API_PACKAGES = ("torch", "torch_pruning")
+MAX_HOPS = 16
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class Target:
     kind: TargetKind
     path: str  # the defining file for project targets; "" for API targets
     qualname: str
-    wrapping: str = ""
+    wrapping: str = ""  # "", "instance", "partial" or "super"
+    member: str = ""  # an attribute taken from the wrapped value
 
 
 class Project:
@@ -28,7 +31,7 @@ class Project:
         self.api = api
         self.facts: dict[str, ModuleFacts] = {os.path.abspath(f.path): f for f in facts}
         self._roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
-        self._constructor_cache: dict[tuple[str, str], bool] = {}
+        self._kinds: dict[tuple[str, str], str] = {}
 
     def facts_for(self, path: str) -> ModuleFacts | None:
         return self.facts.get(os.path.abspath(path))
@@ -42,10 +45,17 @@ class Project:
         return None
 
     def _import_roots(self, path: str) -> tuple[str, ...]:
-        return (_import_root(os.path.dirname(path)),) + self._roots
+        # The working folder counts only for files inside it: Python would not look there for
+        # a script elsewhere.
+        inside = tuple(root for root in self._roots if path.startswith(root + os.sep))
+        return (_import_root(os.path.dirname(path)), *inside)
 
-    def _find(self, path: str, symbol: Symbol, on_disk: bool = False) -> tuple[str, list[str]] | None:
-        """The linted file that `symbol` points into, and the attribute path inside it."""
+    def _find(
+        self, path: str, symbol: Symbol, on_disk: bool = False, module: bool = False
+    ) -> tuple[str, list[str]] | None:
+        """The linted file that `symbol` points into, and the attribute path inside it.
+
+        With `module`, the symbol names a module itself (a star import)."""
         parts = symbol.name.split(".") if symbol.name else []
         if symbol.kind == "relative":
             base = os.path.dirname(path)
@@ -56,8 +66,9 @@ class Project:
         else:
             bases = self._import_roots(path)
             lowest = 1
+        top = len(parts) if module else len(parts) - 1
         for base in bases:
-            for i in range(len(parts) - 1, lowest - 1, -1):
+            for i in range(top, lowest - 1, -1):
                 found = self._module_file(base, parts[:i], on_disk)
                 if found is not None:
                     return found, parts[i:]
@@ -74,39 +85,42 @@ class Project:
             symbols = [call.callee for call in facts.calls]
             symbols += [base for cls in facts.classes.values() for base in cls.bases]
             symbols += list(facts.exports.values())
-            for symbol in symbols:
-                if symbol.kind == "local" or self._is_api(symbol.name):
+            stars = [(s, True) for s in facts.star_imports]
+            for symbol, module in [(s, False) for s in symbols] + stars:
+                if symbol.kind in ("local", "unbound") or symbol.name.split(".", 1)[0] in API_PACKAGES:
                     continue
-                found = self._find(path, symbol, on_disk=True)
+                found = self._find(path, symbol, on_disk=True, module=module)
                 if found is not None and found[0] not in self.facts:
                     wanted.add(found[0])
         return wanted
 
-    def _is_api(self, name: str) -> bool:
-        return name.split(".", 1)[0] in ("torch", "torch_pruning")
-
     # -- resolution -----------------------------------------------------------------------------
     def resolve(self, path: str, symbol: Symbol, depth: int = 0) -> Target | None:
         path = os.path.abspath(path)
-        api = self.api
-        if depth > 8:
+        if depth > MAX_HOPS:
             return None
+        target = self._resolve_plain(path, symbol, depth)
+        if target is None or not symbol.wrapping:
+            return target
+        return Target(target.kind, target.path, target.qualname, symbol.wrapping, symbol.member)
+
+    def _resolve_plain(self, path: str, symbol: Symbol, depth: int) -> Target | None:
+        api = self.api
         if symbol.kind == "external":
             if symbol.name in api.pruner_classes:
-                return Target("pruner", "", api.pruner_classes[symbol.name], symbol.wrapping)
+                return Target("pruner", "", api.pruner_classes[symbol.name])
             if symbol.name in api.dependency_graph_classes:
-                return Target("dependency_graph", "", symbol.name, symbol.wrapping)
+                return Target("dependency_graph", "", symbol.name)
+            if symbol.name.split(".", 1)[0] in API_PACKAGES:
+                return None
         if symbol.kind == "local":
-            found: tuple[str, list[str]] | None = (path, symbol.name.split("."))
-        else:
-            found = self._find(path, symbol)
+            return self._in_module(path, symbol.name.split("."), depth)
+        if symbol.kind == "unbound":
+            return self._through_stars(path, symbol.name.split("."), depth)
+        found = self._find(path, symbol)
         if found is None:
             return None
-        module_path, attrs = found
-        target = self._in_module(module_path, attrs, depth)
-        if target is not None and symbol.wrapping:
-            return Target(target.kind, target.path, target.qualname, symbol.wrapping)
-        return target
+        return self._in_module(found[0], found[1], depth)
 
     def _in_module(self, module_path: str, attrs: list[str], depth: int) -> Target | None:
         facts = self.facts.get(module_path)
@@ -117,51 +131,136 @@ class Project:
             return Target("function", module_path, name)
         if name in facts.classes:
             return Target("class", module_path, name)
+        owner = ".".join(attrs[:-1])
+        if owner in facts.classes:  # `Cls.method`, perhaps inherited from a base class
+            return self.find_member(Target("class", module_path, owner), attrs[-1])
         head, rest = attrs[0], attrs[1:]
         exported = facts.exports.get(head)
-        if exported is None or exported.kind == "local":
-            return None
+        if exported is None:
+            return self._through_stars(module_path, attrs, depth)
         # A re-export (`from .builders import build_pruner` in a package's __init__) or alias.
+        if exported.kind == "local" and exported.name == head:
+            return None
         return self.resolve(module_path, exported.attr(".".join(rest)), depth + 1)
 
-    # -- what a call does -----------------------------------------------------------------------
-    def is_pruner_class(self, target: Target) -> bool:
-        """A Torch-Pruning pruner class, or a class of the linted tree derived from one."""
-        if target.kind == "pruner":
-            return True
+    def _through_stars(self, module_path: str, attrs: list[str], depth: int) -> Target | None:
+        """A name a module gets from `from M import *`: the last star import defining it wins."""
+        facts = self.facts.get(module_path)
+        if facts is None:
+            return None
+        for star in reversed(facts.star_imports):
+            if star.kind == "external" and star.name.split(".", 1)[0] in API_PACKAGES:
+                candidate = Symbol("external", f"{star.name}.{'.'.join(attrs)}")
+                target = self._resolve_plain(module_path, candidate, depth + 1)
+                if target is not None:
+                    return target
+                continue
+            found = self._find(module_path, star, module=True)
+            if found is None or found[1]:
+                return None  # a module we cannot see may define the name
+            target_facts = self.facts[found[0]]
+            if attrs[0] in target_facts.functions or attrs[0] in target_facts.classes or attrs[0] in target_facts.exports:
+                return self._in_module(found[0], attrs, depth + 1)
+            if target_facts.star_imports:
+                nested = self._through_stars(found[0], attrs, depth + 1)
+                if nested is not None:
+                    return nested
+        return None
+
+    # -- classes --------------------------------------------------------------------------------
+    def bases(self, target: Target) -> list[Target]:
         if target.kind != "class":
-            return False
+            return []
+        cls = self.facts[target.path].classes[target.qualname]
+        found = []
+        for base in cls.bases:
+            resolved = self.resolve(target.path, base)
+            if resolved is not None and not resolved.wrapping:
+                found.append(resolved)
+        return found
+
+    def mro(self, target: Target) -> list[Target]:
+        """The class and its bases, depth first, left to right; each once, without recursion."""
+        order: list[Target] = []
+        seen: set[Target] = set()
+        stack = [target]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            order.append(current)
+            stack.extend(reversed(self.bases(current)))
+        return order
+
+    def find_member(self, cls: Target, name: str, skip_self: bool = False) -> Target | None:
+        for owner in self.mro(cls)[1 if skip_self else 0 :]:
+            if owner.kind != "class":
+                continue
+            qualname = f"{owner.qualname}.{name}"
+            if qualname in self.facts[owner.path].functions:
+                return Target("function", owner.path, qualname)
+        return None
+
+    def class_kind(self, target: Target) -> str:
+        """"pruner" or "dependency_graph" for a class derived from one, else ""."""
+        if target.kind in ("pruner", "dependency_graph"):
+            return target.kind
+        if target.kind != "class":
+            return ""
         key = (target.path, target.qualname)
-        if key not in self._constructor_cache:
-            self._constructor_cache[key] = False  # a cycle of bases is not a pruner
-            cls = self.facts[target.path].classes[target.qualname]
-            self._constructor_cache[key] = any(
-                (base_target := self.resolve(target.path, base)) is not None
-                and not base_target.wrapping
-                and self.is_pruner_class(base_target)
-                for base in cls.bases
+        if key not in self._kinds:
+            self._kinds[key] = next(
+                (t.kind for t in self.mro(target) if t.kind in ("pruner", "dependency_graph")), ""
             )
-        return self._constructor_cache[key]
+        return self._kinds[key]
+
+    def is_pruner_class(self, target: Target) -> bool:
+        return self.class_kind(target) == "pruner"
+
+    # -- what a call does -----------------------------------------------------------------------
+    def _constructor(self, cls: Target) -> Target | None:
+        """The `__init__` a call of this class runs, when the linted tree defines one."""
+        return self.find_member(cls, "__init__") if cls.kind == "class" else None
 
     def traces(self, target: Target, method: str) -> bool:
-        """Does calling this target (with `method` on an instance) trace the model?"""
-        if target.kind == "dependency_graph":
-            return target.wrapping == "instance" and method in self.api.tracing_methods
-        if target.wrapping == "instance" or method:
+        """Does calling this target (with `method` on an instance) trace the model directly?"""
+        method = method or target.member
+        kind = self.class_kind(target)
+        if target.wrapping == "instance":
+            return kind == "dependency_graph" and method in self.api.tracing_methods
+        if target.wrapping == "super":
+            # `super().__init__(...)` in a pruner subclass reaches Torch-Pruning's constructor,
+            # unless a class in between defines its own.
+            if method != "__init__" or kind != "pruner":
+                return False
+            return self.find_member(target, "__init__", skip_self=True) is None
+        if method or target.wrapping not in ("", "partial"):
             return False
-        return self.is_pruner_class(target)
+        return kind == "pruner" and self._constructor(target) is None
 
     def callee_function(self, target: Target, method: str) -> tuple[str, str] | None:
-        """The linted function a call runs: a function, or the `__init__` of a class."""
-        if target.wrapping or method:
+        """The linted function a call runs: a function, a method, or a class's `__init__`."""
+        method = method or target.member
+        found: Target | None = None
+        if target.wrapping == "instance" and target.kind == "class" and method:
+            found = self.find_member(target, method)
+        elif target.wrapping == "super" and method:
+            found = self.find_member(target, method, skip_self=True)
+        elif method:
             return None
-        if target.kind == "function":
-            return target.path, target.qualname
-        if target.kind == "class":
-            init = f"{target.qualname}.__init__"
-            if init in self.facts[target.path].functions:
-                return target.path, init
-        return None
+        elif target.kind == "function" and target.wrapping in ("", "partial"):
+            found = target
+        elif target.kind == "class" and target.wrapping in ("", "partial"):
+            found = self._constructor(target)
+        if found is None:
+            return None
+        return found.path, found.qualname
+
+    def deferred(self, function: tuple[str, str]) -> bool:
+        path, qualname = function
+        fact = self.facts[path].functions.get(qualname)
+        return fact is not None and fact.deferred
 
     def calls(self) -> Iterable[tuple[ModuleFacts, CallFact]]:
         for facts in self.facts.values():
@@ -173,15 +272,17 @@ def local_module_file(path: str, module: str, level: int, roots: Iterable[str]) 
     """The file on disk that `import module` (or `from ...module`) in `path` would load, if it
     is one of the user's files rather than an installed package."""
     parts = [p for p in module.split(".") if p]
+    path = os.path.abspath(path)
     if level:
-        base = os.path.dirname(os.path.abspath(path))
+        base = os.path.dirname(path)
         for _ in range(level - 1):
             base = os.path.dirname(base)
         bases: tuple[str, ...] = (base,)
     else:
         if not parts:
             return None
-        bases = (_import_root(os.path.dirname(os.path.abspath(path))), *roots)
+        inside = tuple(r for r in roots if path.startswith(os.path.abspath(r) + os.sep))
+        bases = (_import_root(os.path.dirname(path)), *inside)
     for base in bases:
         stem = os.path.join(base, *parts)
         for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
@@ -199,4 +300,3 @@ def _import_root(directory: str) -> str:
             break
         directory = parent
     return directory
-

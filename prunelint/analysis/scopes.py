@@ -8,11 +8,12 @@ name never produces a finding.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Callable, Literal, Union
 
 from prunelint.analysis.facts import Symbol
 
-ScopeKind = Literal["module", "function", "class", "lambda"]
+ScopeKind = Literal["module", "function", "class", "lambda", "comprehension"]
+API_PACKAGES = ("torch", "torch_pruning")
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,6 +24,7 @@ class Pending:
     dotted: str
     scope: "Scope"
     partial_func: str = ""
+    call: object = None  # the libcst Call that made an instance, for its arguments
 
     def key(self) -> tuple:
         return (self.how, self.dotted, id(self.scope), self.partial_func)
@@ -39,9 +41,24 @@ class Scope:
         self.bindings: dict[str, list[Value]] = {}
         # `self.x = ...` inside methods, kept on the class scope.
         self.self_attrs: dict[str, list[Value]] = {}
-        self.star_imports: list[str] = []
+        self.star_imports: list[str] = []  # module scope only; "" entries are relative
+        self.global_names: set[str] = set()
+        self.nonlocal_names: set[str] = set()
+        self.lambdas = 0
 
     def bind(self, name: str, value: Value) -> None:
+        if name in self.global_names:
+            self.module().bind(name, value)
+            return
+        if name in self.nonlocal_names:
+            outer = self.parent
+            while outer is not None and (outer.kind == "class" or name not in outer.bindings):
+                if outer.kind == "module":
+                    break
+                outer = outer.parent
+            if outer is not None and outer.kind != "module":
+                outer.bind(name, value)
+                return
         self.bindings.setdefault(name, []).append(value)
 
     def child_qualname(self, name: str) -> str:
@@ -49,11 +66,21 @@ class Scope:
             return name
         if self.kind == "class":
             return f"{self.qualname}.{name}"
+        if self.kind == "comprehension":
+            return self.function_scope().child_qualname(name)
         return f"{self.qualname}.<locals>.{name}"
 
+    def function_scope(self) -> "Scope":
+        """The scope whose body this code runs in: comprehensions run inline."""
+        scope = self
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
     def enclosing_class(self) -> "Scope | None":
-        if self.kind == "function" and self.parent is not None and self.parent.kind == "class":
-            return self.parent
+        scope = self.function_scope()
+        if scope.kind == "function" and scope.parent is not None and scope.parent.kind == "class":
+            return scope.parent
         return None
 
     def module(self) -> "Scope":
@@ -79,31 +106,60 @@ def _value_key(value: Value) -> object:
 class Resolver:
     """Turns dotted names as written into Symbols, once the file's bindings are all known."""
 
-    def __init__(self, is_api_name: "callable") -> None:
+    def __init__(self, is_api_name: Callable[[str], bool]) -> None:
         self._is_api_name = is_api_name
         self._active: set[tuple[int, str]] = set()
+        self._memo: dict[tuple[int, str], tuple[Symbol | None, str]] = {}
 
     def lookup(self, scope: Scope, name: str) -> tuple[bool, Value]:
         """Python's rule: own scope, then enclosing functions (not classes), then the module."""
+        values = self._values(scope, name)
+        if values is None:
+            return False, None
+        return _single(values)
+
+    def _values(self, scope: Scope, name: str) -> list[Value] | None:
         current: Scope | None = scope
         first = True
         while current is not None:
             if (first or current.kind != "class") and name in current.bindings:
-                return _single(current.bindings[name])
+                return current.bindings[name]
             first = False
             current = current.parent
-        return False, None
+        return None
+
+    def candidates(self, scope: Scope, dotted: str) -> list[Symbol] | None:
+        """Every symbol an ambiguous name may be (`try: from torch import inference_mode as m`,
+        `except ImportError: from torch import no_grad as m`), or None if any is unknown."""
+        head, _, rest = dotted.partition(".")
+        values = self._values(scope, head)
+        if not values:
+            return None
+        found: list[Symbol] = []
+        for value in values:
+            if isinstance(value, Pending):
+                symbol = self._resolve_pending(value)
+            else:
+                symbol = value
+            if symbol is None or symbol.wrapping:
+                return None
+            found.append(symbol.attr(rest))
+        return found
 
     def resolve(self, scope: Scope, dotted: str) -> tuple[Symbol | None, str]:
         """The symbol of `dotted`, and the attribute path left over past an instance."""
         guard = (id(scope), dotted)
+        if guard in self._memo:
+            return self._memo[guard]
         if guard in self._active:
             return None, ""
         self._active.add(guard)
         try:
-            return self._resolve(scope, dotted)
+            result = self._resolve(scope, dotted)
         finally:
             self._active.discard(guard)
+        self._memo[guard] = result
+        return result
 
     def _resolve(self, scope: Scope, dotted: str) -> tuple[Symbol | None, str]:
         head, _, rest = dotted.partition(".")
@@ -112,17 +168,22 @@ class Resolver:
             if cls is None:
                 return None, ""
             attr, _, rest = rest.partition(".")
-            values = cls.self_attrs.get(attr) or cls.bindings.get(attr)
+            values = cls.self_attrs.get(attr, []) + cls.bindings.get(attr, [])
             if not values:
-                return None, ""
+                # Perhaps inherited: the project looks it up along the class's bases.
+                return Symbol("local", f"{cls.qualname}.{attr}").attr(rest), ""
             found, value = _single(values)
-        else:
-            found, value = self.lookup(scope, head)
-            if not found:
-                if not any(head in s.bindings for s in _chain(scope)):
-                    return self._from_star_import(scope, dotted), ""
+        elif head == "super()" and rest:
+            cls = scope.enclosing_class()
+            if cls is None:
                 return None, ""
-        if value is None:
+            return Symbol("local", cls.qualname, wrapping="super"), rest
+        else:
+            values = self._values(scope, head)
+            if values is None:
+                return self._from_star_import(scope, dotted), ""
+            found, value = _single(values)
+        if not found or value is None:
             return None, ""
         if isinstance(value, Pending):
             symbol = self._resolve_pending(value)
@@ -131,7 +192,8 @@ class Resolver:
         else:
             symbol = value
         if symbol.wrapping:
-            return symbol, rest
+            member = f"{symbol.member}.{rest}" if symbol.member and rest else symbol.member or rest
+            return Symbol(symbol.kind, symbol.name, symbol.level, symbol.wrapping), member
         return symbol.attr(rest), ""
 
     def _resolve_pending(self, pending: Pending) -> Symbol | None:
@@ -140,24 +202,23 @@ class Resolver:
             if func is None or func.kind != "external" or func.name != "functools.partial":
                 return None
         target, leftover = self.resolve(pending.scope, pending.dotted)
-        if target is None or leftover:
+        if target is None:
             return None
         if pending.how == "alias":
-            return target
-        if target.wrapping:
+            return target.attr(leftover) if leftover else target
+        if target.wrapping or leftover:
             return None
         return target.wrapped(pending.how)
 
     def _from_star_import(self, scope: Scope, dotted: str) -> Symbol | None:
-        for module in scope.module().star_imports:
-            candidate = f"{module}.{dotted}"
-            if self._is_api_name(candidate):
-                return Symbol("external", candidate)
-        return None
-
-
-def _chain(scope: Scope):
-    current: Scope | None = scope
-    while current is not None:
-        yield current
-        current = current.parent
+        stars = scope.module().star_imports
+        if not stars:
+            return None
+        if all(m.split(".", 1)[0] in API_PACKAGES for m in stars):
+            for module in reversed(stars):
+                candidate = f"{module}.{dotted}"
+                if self._is_api_name(candidate):
+                    return Symbol("external", candidate)
+            return None
+        # Another star import may define the name: only the project can tell.
+        return Symbol("unbound", dotted)
