@@ -611,3 +611,20 @@ def test_stdin_force_exclude_ignores_folders_above_the_project(lint, write, tmp_
     (project / "pyproject.toml").write_text("[tool.prunelint]\n")
     result = lint("-", "--stdin-filename", "x.py", "--force-exclude", stdin=FINDING.encode(), cwd=project)
     assert result.locations() == ["x.py:5:14 PRL001"]
+
+
+def test_readme_quick_start_output_is_what_prunelint_prints(monkeypatch, capsys) -> None:
+    """The README shows the real output of its main command, `prunelint examples/`."""
+    import re
+    from pathlib import Path
+
+    from prunelint.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    assert main(["examples/"]) == 1
+    printed = capsys.readouterr().out
+    readme = (root / "README.md").read_text("utf-8")
+    block = re.search(r"lints the bundled examples.*?```text\n(.*?)```", readme, re.S)
+    assert block is not None
+    assert block.group(1) == printed
