@@ -126,9 +126,22 @@ def check_prunable(
     except TimeLimitExceeded as exc:
         raise PruneCheckFailure(type(model).__name__, Diagnosis(
             stage="time limit", probe="-", error=f"Torch-Pruning is {exc.args[0]} (time_limit_s={time_limit_s})",
-            hints=["Torch-Pruning's group expansion can loop on some graphs (e.g. transformers 5.x LLaMA with "
-                   "rotary embeddings); ignore the layers involved or raise time_limit_s"]),
+            hints=_time_limit_hints(model)),
             device=str(dev), pruning_ratio=pruning_ratio) from None
+
+
+def _time_limit_hints(model: Any) -> List[str]:
+    config = getattr(model, "config", None)
+    heads = getattr(config, "num_attention_heads", None)
+    kv_heads = getattr(config, "num_key_value_heads", None)
+    if heads and kv_heads and kv_heads < heads:
+        # Seen here: the same tiny LLaMA prunes in 0.02 s with kv_heads == heads, and never
+        # finishes grouping with kv_heads < heads (Torch-Pruning 1.6.1, transformers 5).
+        return [f"grouped-query attention ({heads} query heads, {kv_heads} key/value heads) makes "
+                "Torch-Pruning 1.6's group expansion loop forever (Torch-Pruning issue #527); "
+                "ignore the k_proj/v_proj layers or prune a model without GQA"]
+    return ["Torch-Pruning's group expansion can loop forever on some graphs; ignore the layers "
+            "involved or raise time_limit_s"]
 
 
 def _check(model, example_inputs, dev, probe_list, before, phase, started, *, importance, pruning_ratio,
