@@ -72,6 +72,9 @@ def load_api_data() -> ApiData:
         qualname: GradApi(qualname, spec["effect"], spec.get("on_call", False))
         for qualname, spec in raw["grad_modes"].items()
     }
+    for api in grad_apis.values():
+        if api.effect not in GRAD_EFFECTS:
+            raise ValueError(f"torch_pruning_api.toml: unknown effect {api.effect!r} for {api.qualname}")
     wrappers = {
         name: GradApi(name, spec["effect"], origin=spec.get("origin", name))
         for name, spec in raw.get("wrappers", {}).items()

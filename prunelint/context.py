@@ -68,7 +68,7 @@ class BuildIndexView:
     def __init__(self, index: BuildIndex) -> None:
         self.index = index
         self._by_file: dict[str, list[CallOutcome]] = {}
-        for path, outcome, _target in index.disabled_calls():
+        for path, outcome in index.disabled_calls():
             self._by_file.setdefault(path, []).append(outcome)
 
     def disabled_calls_in(self, path: str) -> list[CallOutcome]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from prunelint.analysis.facts import CallFact
 from prunelint.analysis.gradmode import NEUTRAL, Mode
-from prunelint.analysis.project import Project, Target
+from prunelint.analysis.project import Project
 
 FunctionKey = tuple[str, str]  # (absolute path, qualified name)
 
@@ -41,8 +41,9 @@ class BuildIndex:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.paths: dict[FunctionKey, dict[tuple, BuildPath]] = {}
-        self._callers: dict[FunctionKey, list[tuple[str, CallFact, FunctionKey]]] = {}
-        self._direct: list[tuple[str, CallFact, Target]] = []
+        # callee -> (file of the call, the call, the function it sits in)
+        self._callers: dict[FunctionKey, list[tuple[str, CallFact]]] = {}
+        self._direct: list[tuple[str, CallFact]] = []
         self._build()
 
     def _build(self) -> None:
@@ -54,7 +55,7 @@ class BuildIndex:
             if target is None:
                 continue
             if project.traces(target, call.method):
-                self._direct.append((path, call, target))
+                self._direct.append((path, call))
                 if call.scope:
                     here = BuildPath(NEUTRAL, (f"`{call.text}(...)`", path, call.loc))
                     if self._add((path, call.scope), _through(call, here)):
@@ -64,12 +65,13 @@ class BuildIndex:
             # Calling a generator or coroutine function runs its body only when the result is
             # iterated or awaited on the spot.
             if callee is not None and (call.consumed or not project.deferred(callee)):
-                self._callers.setdefault(callee, []).append((path, call, (path, call.scope)))
+                self._callers.setdefault(callee, []).append((path, call))
         while queue:
             callee = queue.popleft()
-            for path, call, caller in self._callers.get(callee, ()):
+            for path, call in self._callers.get(callee, ()):
                 if not call.scope:
                     continue
+                caller = (path, call.scope)
                 for build in list(self.paths.get(callee, {}).values()):
                     if self._add(caller, _through(call, _via(build, call))):
                         queue.append(caller)
@@ -87,19 +89,19 @@ class BuildIndex:
     def builders(self) -> set[FunctionKey]:
         return {key for key, paths in self.paths.items() if paths}
 
-    def disabled_calls(self) -> list[tuple[str, CallOutcome, Target | None]]:
+    def disabled_calls(self) -> list[tuple[str, CallOutcome]]:
         """Every call that traces, directly or through a builder, with autograd disabled."""
-        found: list[tuple[str, CallOutcome, Target | None]] = []
-        for path, call, target in self._direct:
+        found: list[tuple[str, CallOutcome]] = []
+        for path, call in self._direct:
             if call.mode.disabled:
-                found.append((path, CallOutcome(call, BuildPath(call.mode, None)), target))
+                found.append((path, CallOutcome(call, BuildPath(call.mode, None))))
         for callee, sites in self._callers.items():
-            for path, call, _caller in sites:
+            for path, call in sites:
                 for build in self.paths.get(callee, {}).values():
                     mode = call.mode.then(build.mode)
                     if mode.disabled:
                         outcome = CallOutcome(call, _via(BuildPath(mode, build.construction, build.via), call))
-                        found.append((path, outcome, None))
+                        found.append((path, outcome))
                         break
         return found
 

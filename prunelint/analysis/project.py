@@ -33,9 +33,6 @@ class Project:
         self._roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
         self._kinds: dict[tuple[str, str], str] = {}
 
-    def facts_for(self, path: str) -> ModuleFacts | None:
-        return self.facts.get(os.path.abspath(path))
-
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
         stem = os.path.join(base, *parts)
