@@ -15,7 +15,6 @@ from typing import Iterable, Sequence
 
 import pathspec
 
-from prunelint.results import FileResult
 from prunelint.analysis.project import Project, Target, local_module_file
 from prunelint.apidata import ApiData
 from prunelint.config import Settings
@@ -24,6 +23,7 @@ from prunelint.diagnostics import Diagnostic
 from prunelint.noqa import is_silenced, noqa_lines
 from prunelint.paths import display_path
 from prunelint.plugins import RuleSet
+from prunelint.results import FileResult
 from prunelint.source import FILE_ERROR_CODE, Source, read_source
 
 
@@ -188,7 +188,7 @@ def expansion_words(context: ProjectContext) -> set[str]:
         names.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
     for path, facts in project.facts.items():
         for qualname in facts.classes:
-            if project.is_pruner_class(Target("class", path, qualname)):
+            if project.class_kind(Target("class", path, qualname)):
                 names.add(qualname.rsplit(".", 1)[-1])
         for name, symbol in facts.exports.items():
             target = project.resolve(path, symbol)
