@@ -34,6 +34,9 @@ def build_dependency_graph(
     so that building a graph has no side effect a test could observe.
     """
     modes = {m: m.training for m in model.modules()}
+    # Torch-Pruning removes its tracing hooks only when forward returns; if forward raises
+    # they would stay on the caller's modules, so whatever it added is removed here.
+    hooks = {m: set(m._forward_hooks) for m in model.modules()}
     try:
         with autograd_on(), seeded(0):
             return tp.DependencyGraph().build_dependency(
@@ -46,6 +49,11 @@ def build_dependency_graph(
     finally:
         for m, training in modes.items():
             m.training = training
+        for m, before in hooks.items():
+            for key in set(m._forward_hooks) - before:
+                del m._forward_hooks[key]
+                m._forward_hooks_with_kwargs.pop(key, None)
+                m._forward_hooks_always_called.pop(key, None)
 
 
 def analyse(

@@ -31,7 +31,11 @@ def seeded(seed: int = 0) -> Iterator[None]:
     py_state = random.getstate()
     try:
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+            # Not torch.manual_seed: with CUDA not yet initialised it queues a seed_all that
+            # would seed the caller's CUDA generators whenever CUDA starts, long after this.
+            torch.random.default_generator.manual_seed(seed)
+            if devices:
+                torch.cuda.manual_seed_all(seed)
             random.seed(seed)
             yield
     finally:

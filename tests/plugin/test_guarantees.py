@@ -1,11 +1,15 @@
 """The caller's model, grad mode and RNG are untouched; devices, markers, xdist, no-torch."""
+import random
+import signal
 import sys
+import warnings
 
 import pytest
 import torch
 
 import prune_models as pm
-from pytest_prune import PruneCheckFailure, check_prunable
+from pytest_prune import PruneCheckFailure, build_dependency_graph, check_prunable
+from pytest_prune.deadline import time_limit
 from pytest_prune.probes import parse_probes
 from pytest_prune.sizes import declared_size_mismatches
 
@@ -22,23 +26,106 @@ def _trained_model() -> torch.nn.Module:
 
 def test_original_model_untouched() -> None:
     model = _trained_model()
+    model(torch.randn(4, 3, 8, 8)).sum().backward()
+    model.stem.weight.requires_grad_(False)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     modes = {n: m.training for n, m in model.named_modules()}
-    report = check_prunable(model, X)
+    grads = {n: (p.requires_grad, None if p.grad is None else p.grad.clone()) for n, p in model.named_parameters()}
+    inputs = {"x": torch.randn(2, 3, 8, 8, requires_grad=True)}
+    x = inputs["x"].detach().clone()
+    report = check_prunable(model, inputs)
     assert report.model is not model
     for k, v in model.state_dict().items():
         assert torch.equal(v, state[k]), k
     assert {n: m.training for n, m in model.named_modules()} == modes
-    assert model.bn0.num_batches_tracked.item() == 1
-    assert all(p.device.type == "cpu" and p.grad is None for p in model.parameters())
+    assert model.bn0.num_batches_tracked.item() == 2
+    assert all(p.device.type == "cpu" for p in model.parameters())
+    for n, p in model.named_parameters():
+        requires_grad, grad = grads[n]
+        assert p.requires_grad == requires_grad, n
+        assert (p.grad is None) == (grad is None) and (grad is None or torch.equal(p.grad, grad)), n
+    assert list(inputs) == ["x"] and torch.equal(inputs["x"], x) and inputs["x"].grad is None
+
+
+class _RaisesOncePruned(torch.nn.Module):
+    """Runs unpruned, raises inside forward once its channels were pruned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(16)
+        self.fc = torch.nn.Linear(16, 2)
+
+    def forward(self, x):
+        h = self.bn(self.conv(x))
+        if h.shape[1] != 16:
+            raise ValueError("forward saw pruned channels")
+        return self.fc(h.mean((2, 3)))
+
+
+def _global_state():
+    return (torch.is_grad_enabled(), torch.is_inference_mode_enabled(), torch.get_rng_state(), random.getstate(),
+            torch.get_default_dtype(), list(warnings.filters), signal.getsignal(signal.SIGALRM),
+            signal.getitimer(signal.ITIMER_REAL))
+
+
+def _same_global_state(a, b) -> bool:
+    return all(torch.equal(x, y) if isinstance(x, torch.Tensor) else x == y for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("seconds", [None, 60])
+def test_model_raising_in_forward_changes_nothing(seconds) -> None:
+    model = _RaisesOncePruned().train()
+    model(torch.randn(4, 3, 8, 8)).sum().backward()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+    x = torch.randn(2, 3, 8, 8)
+    x_before = x.clone()
+    before = _global_state()
+    with pytest.raises(PruneCheckFailure, match="forward saw pruned channels"):
+        check_prunable(model, (x,), time_limit_s=seconds)
+    assert _same_global_state(before, _global_state())
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+    assert all(torch.equal(p.grad, grads[n]) for n, p in model.named_parameters())
+    assert model.training and model.bn.training and torch.equal(x, x_before)
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+
+
+def test_time_limit_restores_the_alarm_and_respects_other_timers() -> None:
+    def mine(signum, frame):  # pragma: no cover - never fires
+        raise AssertionError("the caller's handler ran")
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        with time_limit(30, ["testing"]):
+            assert signal.getsignal(signal.SIGALRM) is not mine
+            assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        signal.setitimer(signal.ITIMER_REAL, 100)  # someone else's timer (pytest-timeout): left alone
+        with time_limit(1, ["testing"]):
+            assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_dependency_graph_leaves_no_hooks_when_forward_raises() -> None:
+    model = _RaisesOncePruned().train()
+    model.forward = lambda x: (_ for _ in ()).throw(ValueError("boom"))  # type: ignore[method-assign]
+    hooks = {n: dict(m._forward_hooks) for n, m in model.named_modules()}
+    with pytest.raises(ValueError, match="boom"):
+        build_dependency_graph(model, X)
+    assert {n: dict(m._forward_hooks) for n, m in model.named_modules()} == hooks
+    assert model.training and model.bn.training
 
 
 def test_rng_restored_and_verdict_stable() -> None:
     torch.manual_seed(123)
+    model = pm.ResidualNet()
     before = torch.get_rng_state()
-    first = check_prunable(pm.ResidualNet(), X)
-    torch.manual_seed(123)
-    torch.get_rng_state()
+    first = check_prunable(model, X)
     assert torch.equal(before, torch.get_rng_state())
     check_prunable(pm.ConcatNet(), X)
     torch.manual_seed(123)
@@ -51,8 +138,13 @@ def test_rng_state_not_consumed() -> None:
     state = torch.get_rng_state()
     model = pm.ConcatNet()
     torch.set_rng_state(state)
+    py_state = random.getstate()
+    cuda_seeds = getattr(getattr(torch.cuda, "_lazy_seed_tracker", None), "get_calls", list)()
     check_prunable(model, X)
     assert torch.equal(torch.get_rng_state(), state)
+    assert random.getstate() == py_state
+    # No seed left queued for CUDA generators that are not initialised yet.
+    assert getattr(getattr(torch.cuda, "_lazy_seed_tracker", None), "get_calls", list)() == cuda_seeds
 
 
 def test_under_no_grad_and_mode_restored() -> None:
