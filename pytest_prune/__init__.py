@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import DeviceUnavailable, PruneCheckFailure, TorchMissing
+from .errors import DeviceUnavailable, InvalidOption, PruneCheckFailure, TorchMissing
 
 __all__ = ["check_prunable", "build_dependency_graph", "PruneReport", "PruneCheckFailure",
-           "DeviceUnavailable", "TorchMissing", "DEFAULT_PROBES"]
+           "DeviceUnavailable", "InvalidOption", "TorchMissing", "DEFAULT_PROBES"]
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,7 @@ from torch_pruning import ops
 from . import hf
 from .devices import resolve_device
 from .deadline import TimeLimitExceeded, time_limit
-from .errors import Diagnosis, GroupChange, MemberChange, PruneCheckFailure
+from .errors import Diagnosis, GroupChange, InvalidOption, MemberChange, PruneCheckFailure
 from .graph import DEFAULT_ROOT_TYPES, GraphInfo, analyse
 from .hints import hints_for
 from .modes import autograd_on, call_model, copy_inputs, copy_model, fingerprint, seeded, tensors_of
@@ -110,11 +110,15 @@ def check_prunable(
     """Prune copies of `model` with Torch-Pruning and verify the pruned model works.
 
     Raises PruneCheckFailure (an AssertionError) carrying a diagnosis if any probe breaks
-    the model, and DeviceUnavailable if `device` does not exist here.
+    the model, DeviceUnavailable if `device` does not exist here, and InvalidOption (a
+    ValueError) for options it cannot use.
     """
     started = time.perf_counter()
     dev = resolve_device(device)
-    probe_list = parse_probes(probes)
+    try:
+        probe_list = parse_probes(probes)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOption(f"probes={probes!r}: {exc}") from None
     before = fingerprint(model)
     phase: List[str] = ["building the dependency graph"]
     try:
@@ -166,7 +170,9 @@ def _check(model, example_inputs, dev, probe_list, before, phase, started, *, im
                 verdicts.append((probe.name, "ok"))
                 attempts[probe.name] = outcome
         if exhaustive:
-            for root in ctx.graph.group_roots:
+            # Groups that reach an output are pruned too unless keep_output_shapes ignored them.
+            roots = ctx.graph.group_roots + [r for r in ctx.graph.output_layers if r not in ctx.ignored_names]
+            for root in roots:
                 for probe in probe_list:
                     label = f"{probe.name}@{root}"
                     outcome = _run_probe(ctx, probe, only_root=root, label=label)
@@ -228,14 +234,24 @@ def _make_context(model, example_inputs, dev, importance, pruning_ratio, ignored
                   keep_output_shapes, pruner_kwargs, pruner_class, atol) -> _Context:
     original_names: Dict[int, str] = {id(m): n for n, m in model.named_modules()}
     original_names.update({id(p): n for n, p in model.named_parameters()})
-    ref = copy_model(model, dev)
+    try:
+        ignored_names, ignored_params = _layer_names(model, ignored_layers or (), original_names)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise InvalidOption(f"ignored_layers: {exc}") from None
+    try:
+        ref = copy_model(model, dev)
+    except Exception as exc:  # noqa: BLE001 - turned into a diagnosis
+        raise PruneCheckFailure(type(model).__name__, Diagnosis(
+            stage="copying the model", probe="-", error=_one_line(exc),
+            hints=["the check prunes deep copies, so the model must support copy.deepcopy: keep locks, "
+                   "open files and similar objects out of the module's attributes"]),
+            device=str(dev), pruning_ratio=pruning_ratio) from None
     ref.eval()  # dropout off and BN on running stats, so outputs are comparable
     is_hf = hf.is_hf_model(ref)
     if is_hf:
         hf.prepare(ref)
     inputs = copy_inputs(example_inputs, dev)
     forward = pruner_kwargs.get("forward_fn") or call_model
-    ignored_names, ignored_params = _layer_names(model, ignored_layers or (), original_names)
     ctx = _Context(
         model_name=type(model).__name__, device=dev, ref=ref, inputs=inputs, forward=forward,
         importance=importance, pruning_ratio=pruning_ratio, ignored_names=ignored_names,

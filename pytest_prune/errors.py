@@ -30,6 +30,10 @@ class DeviceUnavailable(RuntimeError):
         super().__init__(f"device {device!r} unavailable: {reason}")
 
 
+class InvalidOption(ValueError):
+    """An option of the check cannot be used (a typo in ignored_layers, an unknown probe)."""
+
+
 @dataclass
 class MemberChange:
     """One coupled layer of a group, and how its pruned dimension changed."""

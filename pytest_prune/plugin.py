@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 import pytest
 
 from .devices import parse_device_list
-from .errors import DeviceUnavailable, PruneCheckFailure, TorchMissing
+from .errors import DeviceUnavailable, InvalidOption, PruneCheckFailure, TorchMissing
 
 USER_PROPERTY = "prune_check"
 
@@ -98,16 +98,21 @@ def prune_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
         __tracebackhide__ = True
         options = {**defaults, **kwargs}
         skipped: Optional[str] = None
+        invalid: Optional[str] = None
         failure: Optional[PruneCheckFailure] = None
         try:
             report = check_prunable(model, example_inputs, **options)
         except DeviceUnavailable as exc:
             skipped = str(exc)
+        except InvalidOption as exc:
+            invalid = str(exc)
         except PruneCheckFailure as exc:
             failure = exc
         # Outside the except blocks so pytest does not print the chained exception.
         if skipped is not None:
             pytest.skip(skipped)
+        if invalid is not None:
+            pytest.fail(f"prune_check: invalid option: {invalid}", pytrace=False)
         if failure is not None:
             _record(request, {"model": failure.model_name, "device": failure.device,
                               "verdict": f"FAILED ({failure.stage})",
@@ -124,9 +129,20 @@ def dependency_graph() -> Callable[..., Any]:
     """dependency_graph(model, example_inputs, **kwargs) -> tp.DependencyGraph, built whatever the
     ambient grad mode, with module modes and RNG state restored."""
     _require_torch()
+    from .check import _one_line
     from .graph import build_dependency_graph
 
-    return build_dependency_graph
+    def build(model: Any, example_inputs: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        try:
+            return build_dependency_graph(model, example_inputs, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported as a test failure, not a traceback
+            error = _one_line(exc)
+        # Outside the except block so pytest does not print the chained exception.
+        pytest.fail(f"Torch-Pruning could not build the dependency graph of {type(model).__name__}\n"
+                    f"  error      : {error}", pytrace=False)
+
+    return build
 
 
 def _fmt(n: Any) -> str:

@@ -96,3 +96,51 @@ def test_verdict_is_deterministic() -> None:
         messages.append(str(info.value))
     assert messages[0] == messages[1]
     assert info.value.stage.startswith("pruning a group") and info.value.probe == "random:0"
+
+
+USAGE = '''
+import threading
+import torch
+import prune_models as pm
+
+X = torch.randn(2, 3, 8, 8)
+
+def test_ignored_layer_typo(prune_check):
+    prune_check(pm.ResidualNet(), X, ignored_layers=["fcc"])
+
+def test_unknown_probe(prune_check):
+    prune_check(pm.ResidualNet(), X, probes="magnitude")
+
+class Locked(pm.ResidualNet):
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+def test_model_without_deepcopy(prune_check):
+    prune_check(Locked(), X)
+
+def test_exhaustive_prunes_output_groups_when_asked(prune_check):
+    prune_check(pm.ResidualNet(), X, probes=0, keep_output_shapes=False, exhaustive=True)
+
+def test_dependency_graph_of_a_broken_model(dependency_graph):
+    dependency_graph(pm.ResidualNet(), torch.randn(2, 5, 8, 8))
+'''
+
+
+def test_usage_errors_are_readable_failures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_usage=USAGE)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=5)
+    result.stdout.fnmatch_lines([
+        "prune_check: invalid option: ignored_layers: ResidualNet has no attribute `fcc`",
+        "prune_check: invalid option: probes='magnitude': unknown probe 'magnitude'*",
+        "Locked cannot be pruned consistently*",
+        "*what broke : copying the model",
+        "*error      : TypeError: cannot pickle '_thread.lock' object",
+        "*probes     : importance=FAILED (output shape), importance@conv2=ok, importance@conv1=ok, "
+        "importance@fc=FAILED (output shape)",
+        "Torch-Pruning could not build the dependency graph of ResidualNet",
+        "*error      : RuntimeError: *expected input*to have 3 channels*",
+    ])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "pytest_prune/" not in out and "copy.py" not in out

@@ -34,6 +34,8 @@ def test_multihead_attention(prune_check):
 def test_dict_and_tuple_inputs(prune_check):
     report = prune_check(pm.ResidualNet(), (X,), iterative_steps=2, ignored_layers=["conv2"])
     assert report.model.conv2.out_channels == 32
+    report = prune_check(pm.ResidualNet(), {"x": X}, ignored_layers=["conv2"])
+    assert report.model.conv2.out_channels == 32 and report.model.conv1.out_channels == 8
 '''
 
 
