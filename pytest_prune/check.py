@@ -88,6 +88,7 @@ class _Attempt:
     model: nn.Module
     groups: List[GroupChange]
     heads: Dict[str, int]
+    attentions: List[Any] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -442,9 +443,7 @@ def _prune(ctx: _Context, probe: Probe, *, only_root: Optional[str], localize: b
         if attentions:
             hf.redeclare_heads(work, attentions, pruner.num_heads)
     heads = {names.get(m, "?"): n for m, n in getattr(pruner, "num_heads", {}).items()} if attentions else {}
-    attempt = _Attempt(model=work, groups=groups, heads=heads)
-    attempt._attentions = attentions  # type: ignore[attr-defined]
-    return attempt
+    return _Attempt(model=work, groups=groups, heads=heads, attentions=attentions)
 
 
 def _describe(dg: Any, group: Any, names: Dict[nn.Module, str]) -> Tuple[GroupChange, List[Tuple[Any, str, int]]]:
@@ -528,7 +527,7 @@ def _verify(ctx: _Context, attempt: _Attempt, require_fewer_params: bool = True)
     ref = ctx.reference
     assert ref is not None
     model = attempt.model
-    tensors = _check_forward(ctx, model, None, getattr(attempt, "_attentions", []))
+    tensors = _check_forward(ctx, model, None, attempt.attentions)
     params = dict(model.named_parameters())
     missing = [n for n in ref.grad_names if n in params and params[n].numel() and params[n].grad is None]
     if missing:

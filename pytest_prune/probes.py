@@ -7,7 +7,7 @@ so besides the ranking we try seeded random selections.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Sequence, Union
+from typing import Any, List, Sequence, Union
 
 import torch
 import torch_pruning as tp
@@ -65,5 +65,3 @@ def parse_probes(spec: ProbeSpec) -> List[Probe]:
         raise ValueError("at least one probe is needed")
     return probes
 
-
-ImportanceFactory = Callable[[Probe], Any]
