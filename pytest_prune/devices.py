@@ -12,14 +12,15 @@ def resolve_device(device: object) -> "torch.device":  # noqa: F821 - torch impo
     """Return a usable torch.device or raise DeviceUnavailable naming it."""
     import torch
 
-    from .errors import DeviceUnavailable
+    from .errors import DeviceUnavailable, InvalidOption
 
     if device is None:
         return torch.device("cpu")
     try:
         dev = torch.device(device)  # type: ignore[arg-type]
     except (RuntimeError, TypeError) as exc:
-        raise DeviceUnavailable(str(device), f"not a device name ({exc})") from None
+        # A typo is the test's mistake, not a missing device: it must not turn into a skip.
+        raise InvalidOption(f"device={device!r} is not a device name ({exc})") from None
     if dev.type == "cpu":
         return dev
     if dev.type == "cuda":

@@ -63,6 +63,8 @@ def prune_device(request: pytest.FixtureRequest) -> str:
         resolve_device(name)
     except DeviceUnavailable as exc:
         pytest.skip(str(exc))
+    except InvalidOption as exc:
+        pytest.fail(f"--prune-devices: {exc}", pytrace=False)
     return name
 
 

@@ -315,3 +315,23 @@ def test_without_torch(pytester: pytest.Pytester) -> None:
         "*pytest_prune needs torch and torch-pruning*pip install prunelint[[]pytest[]]*",
         "*1 passed, 1 error*",
     ])
+
+
+def test_a_mistyped_device_fails_instead_of_skipping(pytester) -> None:
+    pytester.makepyfile(
+        """
+        import torch, torch.nn as nn
+
+        def test_typo(prune_check):
+            prune_check(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)), torch.randn(2, 4), device="cdua")
+
+        def test_fixture(prune_device):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--prune-devices", "cdua")
+    # In a fixture, pytest reports a failure as a setup error: the option itself is wrong.
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(["*prune_check: invalid option: device='cdua' is not a device name*"])
+    result.stdout.fnmatch_lines(["*--prune-devices: device='cdua' is not a device name*"])
+    assert "Traceback" not in result.stdout.str()
