@@ -273,38 +273,18 @@ class FactCollector(LocatedNodes):
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._frames.pop()
 
-    def _enter_comprehension(self) -> None:
+    def _enter_comprehension(self, node: cst.BaseComp) -> None:
         frame = self._frame
         frame.scope = Scope("comprehension", frame.scope.qualname, frame.scope)
 
-    def _leave_comprehension(self) -> None:
+    def _leave_comprehension(self, original_node: cst.BaseComp) -> None:
         frame = self._frame
         assert frame.scope.parent is not None
         frame.scope = frame.scope.parent
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._enter_comprehension()
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._leave_comprehension()
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._enter_comprehension()
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self._leave_comprehension()
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._enter_comprehension()
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self._leave_comprehension()
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._enter_comprehension()
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._leave_comprehension()
+    # Every comprehension has a scope of its own for its loop variables.
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target, None)

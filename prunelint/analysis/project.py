@@ -32,6 +32,7 @@ class Project:
         self.facts: dict[str, ModuleFacts] = {os.path.abspath(f.path): f for f in facts}
         self._roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
         self._kinds: dict[tuple[str, str], str] = {}
+        self._mros: dict[Target, list[Target]] = {}
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
@@ -178,12 +179,23 @@ class Project:
 
     def mro(self, target: Target) -> list[Target]:
         """The class and its bases, depth first, left to right; each once, without recursion."""
+        if target not in self._mros:
+            self._mros[target] = self._linearise(target)
+        return self._mros[target]
+
+    def _linearise(self, target: Target) -> list[Target]:
         order: list[Target] = []
         seen: set[Target] = set()
         stack = [target]
         while stack:
             current = stack.pop()
             if current in seen:
+                continue
+            if current in self._mros and current != target:
+                # Reuse a base's order: deep hierarchies stay linear, not quadratic.
+                fresh = [t for t in self._mros[current] if t not in seen]
+                order.extend(fresh)
+                seen.update(fresh)
                 continue
             seen.add(current)
             order.append(current)
