@@ -202,3 +202,40 @@ def test_bad_config_through_subprocess(run, write):
     assert result.code == 2
     assert result.out == ""
     assert result.err.startswith("error: ") and result.err.count("\n") == 1
+
+
+def test_configured_decorators_and_pruner_classes_take_effect(tmp_path, monkeypatch, capsys) -> None:
+    from prunelint.cli import main
+
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.prunelint]\n"
+        'grad-disabling-decorators = { "eval_only" = "no_grad", "mylib.fast.infer" = "inference_mode" }\n'
+        'extend-pruner-classes = ["mylib.pruning.SlimPruner"]\n',
+        "utf-8",
+    )
+    (tmp_path / "job.py").write_text(
+        "import torch_pruning as tp\n"
+        "from helpers import eval_only\n"
+        "from mylib.fast import infer\n"
+        "from mylib.pruning import SlimPruner\n"
+        "\n"
+        "@eval_only()\n"
+        "def a(m, x, imp):\n"
+        "    return tp.pruner.MetaPruner(m, x, importance=imp)\n"
+        "\n"
+        "@infer()\n"
+        "def b(m, x):\n"
+        "    return SlimPruner(m, x)\n"
+        "\n"
+        "def c(m, x):\n"
+        "    return SlimPruner(m, x)\n",
+        "utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["job.py"]) == 1
+    out = capsys.readouterr().out
+    assert "job.py:8:12: PRL001" in out and "`@eval_only()`" in out
+    assert "job.py:12:12: PRL001" in out and "`SlimPruner(...)`" in out
+    assert "job.py:15" not in out
+    # Without the configuration neither name means anything.
+    assert main(["--isolated", "job.py"]) == 0
