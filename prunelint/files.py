@@ -9,6 +9,7 @@ from pathlib import Path
 import pathspec
 
 from prunelint.config import Settings
+from prunelint.paths import display_path
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -96,14 +97,6 @@ def _boundary(top: Path) -> Path:
     return top
 
 
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path.as_posix()
-    return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
-
-
 def discover(paths: list[str], settings: Settings) -> Discovered:
     excluder = Excluder(settings)
     gitignores = _GitIgnores()
@@ -115,7 +108,7 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
         key = Path(os.path.realpath(path))  # never raises, even on a symlink loop
         if key not in seen:
             seen.add(key)
-            files.append(_display(path))
+            files.append(display_path(str(path)))
 
     for given in paths:
         path = Path(given)

@@ -36,17 +36,10 @@ class Project:
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
-        stem = os.path.join(base, *parts)
-        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+        for candidate in _module_files(base, parts):
             if candidate in self.facts or (on_disk and os.path.isfile(candidate)):
                 return candidate
         return None
-
-    def _import_roots(self, path: str) -> tuple[str, ...]:
-        # The working folder counts only for files inside it: Python would not look there for
-        # a script elsewhere.
-        inside = tuple(root for root in self._roots if path.startswith(root + os.sep))
-        return (_import_root(os.path.dirname(path)), *inside)
 
     def _find(
         self, path: str, symbol: Symbol, on_disk: bool = False, module: bool = False
@@ -55,15 +48,9 @@ class Project:
 
         With `module`, the symbol names a module itself (a star import)."""
         parts = symbol.name.split(".") if symbol.name else []
-        if symbol.kind == "relative":
-            base = os.path.dirname(path)
-            for _ in range(symbol.level - 1):
-                base = os.path.dirname(base)
-            bases: tuple[str, ...] = (base,)
-            lowest = 0
-        else:
-            bases = self._import_roots(path)
-            lowest = 1
+        relative = symbol.kind == "relative"
+        bases = _import_bases(path, symbol.level if relative else 0, self._roots)
+        lowest = 0 if relative else 1
         top = len(parts) if module else len(parts) - 1
         for base in bases:
             for i in range(top, lowest - 1, -1):
@@ -281,23 +268,32 @@ def local_module_file(path: str, module: str, level: int, roots: Iterable[str]) 
     """The file on disk that `import module` (or `from ...module`) in `path` would load, if it
     is one of the user's files rather than an installed package."""
     parts = [p for p in module.split(".") if p]
-    path = os.path.abspath(path)
+    if not level and not parts:
+        return None
+    absolute_roots = tuple(os.path.abspath(r) for r in roots)
+    for base in _import_bases(os.path.abspath(path), level, absolute_roots):
+        for candidate in _module_files(base, parts):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _import_bases(path: str, level: int, roots: tuple[str, ...]) -> tuple[str, ...]:
+    """The folders an import in `path` is looked up from: `level` dots up for a relative one;
+    else the folder of its top-level package, then the roots (absolute) that contain the file.
+    Python would not look in the working folder for a script elsewhere."""
     if level:
         base = os.path.dirname(path)
         for _ in range(level - 1):
             base = os.path.dirname(base)
-        bases: tuple[str, ...] = (base,)
-    else:
-        if not parts:
-            return None
-        inside = tuple(r for r in roots if path.startswith(os.path.abspath(r) + os.sep))
-        bases = (_import_root(os.path.dirname(path)), *inside)
-    for base in bases:
-        stem = os.path.join(base, *parts)
-        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-            if os.path.isfile(candidate):
-                return candidate
-    return None
+        return (base,)
+    inside = tuple(root for root in roots if path.startswith(root + os.sep))
+    return (_import_root(os.path.dirname(path)), *inside)
+
+
+def _module_files(base: str, parts: list[str]) -> tuple[str, str]:
+    stem = os.path.join(base, *parts)
+    return stem + ".py", os.path.join(stem, "__init__.py")
 
 
 @lru_cache(maxsize=4096)
