@@ -24,5 +24,6 @@ def __getattr__(name: str) -> Any:
         from .report import PruneReport
         return PruneReport
     if name == "DEFAULT_PROBES":
-        return ("importance", "random:0", "random:1")
+        from .probes import DEFAULT_PROBES
+        return DEFAULT_PROBES
     raise AttributeError(name)
