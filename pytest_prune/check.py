@@ -435,10 +435,11 @@ def _prune(ctx: _Context, probe: Probe, *, only_root: Optional[str], localize: b
             except Exception as exc:  # noqa: BLE001
                 raise _StageError("pruning a group (Torch-Pruning raised)", _one_line(exc), group=change) from None
             _measure(dg, change, plan)
-            if attentions:
-                hf.redeclare_heads(work, attentions, pruner.num_heads)
             groups.append(change)
             if localize:
+                # A forward between groups needs the heads declared as they are now.
+                if attentions:
+                    hf.redeclare_heads(work, attentions, pruner.num_heads)
                 _check_forward(ctx, work, change, attentions)
         if attentions:
             hf.redeclare_heads(work, attentions, pruner.num_heads)
