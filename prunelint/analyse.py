@@ -13,7 +13,9 @@ from prunelint.apidata import ApiData
 from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Diagnostic
 from prunelint.results import FileResult
+from prunelint.analysis.imports import ImportNames
 from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.source import Source, file_error
 
 
@@ -50,7 +52,9 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
     except cst.ParserSyntaxError as exc:
         message = f"libcst cannot parse this file: {exc.message}"
         return FileResult(source, None, [file_error(source.filename, message, exc.raw_line, exc.raw_column + 1)])
+    names = ImportNames()
     collector = FactCollector(source.path, api)
-    rules = [rule(source.filename) for rule in cst_rules]
-    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([collector, *rules])
-    return FileResult(source, collector.facts, [d for rule in rules for d in rule.findings])
+    rules = [rule(source.filename, api, names) for rule in cst_rules]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit_batched([names, collector, *(RuleVisitor.for_rule(rule) for rule in rules)])
+    return FileResult(source, collector.facts, [d for rule in rules for d in findings(rule, wrapper)])

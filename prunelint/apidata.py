@@ -6,12 +6,14 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any, Mapping
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
+_CORE_TABLES = frozenset({"prefilter", "pruners", "dependency_graph", "grad_modes", "wrappers"})
 GRAD_EFFECTS = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
 
 
@@ -33,6 +35,13 @@ class ApiData:
     grad_apis: dict[str, GradApi]
     # last name of a decorator -> the grad API it wraps
     wrappers: dict[str, GradApi] = field(default_factory=dict)
+    # The other tables of the data file, by section name, for the rules that read them
+    # (`api.table("importances")`): facts stay in data, not in code. Plain dicts, so that
+    # the data can be sent to worker processes; never mutated.
+    tables: Mapping[str, Any] = field(default_factory=dict)
+
+    def table(self, name: str) -> Mapping[str, Any]:
+        return self.tables.get(name, {})
 
     def with_extensions(
         self, *, grad_disabling_decorators: dict[str, str], pruner_classes: tuple[str, ...]
@@ -57,6 +66,7 @@ class ApiData:
             tracing_methods=self.tracing_methods,
             grad_apis=grad_apis,
             wrappers=wrappers,
+            tables=self.tables,
         )
 
 
@@ -86,4 +96,5 @@ def load_api_data() -> ApiData:
         tracing_methods=frozenset(raw["dependency_graph"]["tracing_methods"]),
         grad_apis=grad_apis,
         wrappers=wrappers,
+        tables={k: v for k, v in raw.items() if k not in _CORE_TABLES},
     )

@@ -1,0 +1,84 @@
+"""Runs `CstRule`s inside libcst's batched traversal and turns their reports into findings.
+
+Imported only when a file is parsed, so it may import libcst at the top.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
+from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
+
+
+class RuleVisitor(cst.BatchableCSTVisitor):
+    """Hands libcst the rule's own `visit_*`/`leave_*` methods, and its metadata."""
+
+    def __init__(self, rule: CstRule) -> None:
+        super().__init__()
+        self.rule = rule
+        rule._metadata = self
+
+    @classmethod
+    def for_rule(cls, rule: CstRule) -> "RuleVisitor":
+        # Metadata dependencies are read from the class, so each rule gets a class of its own.
+        kind = type(f"{type(rule).__name__}Visitor", (cls,), {"METADATA_DEPENDENCIES": tuple(rule.METADATA_DEPENDENCIES)})
+        return kind(rule)
+
+    def get_visitors(self) -> Mapping[str, Any]:
+        rule = self.rule
+        return {
+            name: getattr(rule, name)
+            for name in dir(type(rule))
+            if name.startswith(("visit_", "leave_")) and callable(getattr(rule, name))
+        }
+
+
+def findings(rule: CstRule, wrapper: MetadataWrapper) -> list[Diagnostic]:
+    """Positions are resolved only for files with a report: they cost more than the parse."""
+    rule._metadata = None
+    if not rule.reports:
+        return list(rule.findings)
+    positions = wrapper.resolve(PositionProvider)
+    found = list(rule.findings)
+    for report in rule.reports:
+        found.append(_diagnostic(rule, report, positions))
+    return found
+
+
+def _start(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Position:
+    rng = positions[node]
+    return Position(rng.start.line, rng.start.column + 1)
+
+
+def _end(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Position:
+    rng = positions[node]
+    return Position(rng.end.line, rng.end.column + 1)
+
+
+def _edit(edit: NodeEdit, positions: Mapping[cst.CSTNode, Any]) -> Edit:
+    start, end = _start(positions, edit.node), _end(positions, edit.node)
+    if edit.where == "before":
+        return Edit(edit.content, start, start)
+    if edit.where == "after":
+        return Edit(edit.content, end, end)
+    return Edit(edit.content, start, end)
+
+
+def _diagnostic(rule: CstRule, report: Report, positions: Mapping[cst.CSTNode, Any]) -> Diagnostic:
+    fix = None
+    if report.fix is not None:
+        edits = tuple(_edit(e, positions) for e in report.fix.edits)
+        fix = Fix(report.fix.message, edits, report.fix.applicability)
+    return Diagnostic(
+        code=rule.CODE,
+        message=report.message,
+        filename=rule.filename,
+        location=_start(positions, report.node),
+        end_location=_end(positions, report.end_node or report.node),
+        fix=fix,
+        url=rule.info().url,
+    )
