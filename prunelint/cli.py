@@ -18,8 +18,9 @@ from prunelint import __version__
 from prunelint.apidata import load_api_data
 from prunelint.config import OUTPUT_FORMATS, ConfigError, Settings, find_settings, load_config_file
 from prunelint.diagnostics import Diagnostic
-from prunelint.engine import LintOptions, finalize, lint_files, lint_sources
+from prunelint.engine import LintOptions, finalize, in_cells, lint_files, lint_sources
 from prunelint.files import Excluder, discover
+from prunelint.notebook import Notebook, cell_lines, is_notebook, parse_notebook
 from prunelint.plugins import PluginError, RuleSet, load_rules
 from prunelint.selection import Selection, SelectionError, enabled_codes, validate
 from prunelint.source import Source, decode, file_error, read_source
@@ -175,11 +176,25 @@ def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[
         if Excluder(options.settings).force_excluded(Path(stdin_filename), False):
             return [], {}
     data = sys.stdin.buffer.read()
+    if is_notebook(filename):
+        return _lint_stdin_notebook(data, filename, options)
     loaded = decode(data, filename, os.path.abspath(filename))
     if not isinstance(loaded, Source):
         return finalize([loaded], options, {}), {}
     diagnostics = finalize(lint_sources([loaded], options), options, {filename: loaded.text})
     return diagnostics, {filename: loaded.text}
+
+
+def _lint_stdin_notebook(
+    data: bytes, filename: str, options: LintOptions
+) -> tuple[list[Diagnostic], dict[str, str]]:
+    loaded = parse_notebook(data, filename, os.path.abspath(filename))
+    if not isinstance(loaded, Notebook):
+        return finalize([loaded], options, {}), {}
+    found = lint_sources([loaded.source], options) + list(loaded.cell_errors)
+    diagnostics = in_cells(finalize(found, options, {filename: loaded.source.text}), [loaded.source])
+    # The notebook's own text, for code frames: its cells are read from it.
+    return diagnostics, {filename: data.decode("utf-8-sig", errors="replace")}
 
 
 def _report(
@@ -216,7 +231,16 @@ def _report(
             return None
         return _lines(data.decode("utf-8", errors="replace"))
 
-    stdout.write(render(diagnostics, fmt, infos, source_lines=source_lines))
+    def notebook_cell_lines(filename: str, cell: int):
+        if filename in texts:
+            return cell_lines(texts[filename], cell)
+        try:
+            with open(filename, "rb") as handle:
+                return cell_lines(handle.read().decode("utf-8-sig", errors="replace"), cell)
+        except OSError:
+            return None
+
+    stdout.write(render(diagnostics, fmt, infos, source_lines=source_lines, cell_lines=notebook_cell_lines))
     if fmt in ("concise", "full") and not args.quiet:
         if diagnostics:
             stdout.write(f"Found {_errors(len(diagnostics))}.\n")

@@ -13,13 +13,17 @@ from prunelint.diagnostics import Diagnostic, Fix
 from prunelint.paths import display_path
 
 if TYPE_CHECKING:
+    from prunelint.notebook import CellMap
     from prunelint.rules.base import Rule
 
 
 class ProjectContext:
-    def __init__(self, project: Project, texts: Mapping[str, str]) -> None:
+    def __init__(
+        self, project: Project, texts: Mapping[str, str], cells: "Mapping[str, CellMap] | None" = None
+    ) -> None:
         self.project = project
         self._texts = texts  # absolute path -> source, to locate nodes on demand
+        self._cells = cells or {}  # absolute path -> rows of a notebook's cells
         self._spans: dict[str, list[Span]] = {}
 
     def span(self, path: str, loc: Loc) -> Span:
@@ -33,6 +37,12 @@ class ProjectContext:
     def where(self, origin_path: str, loc: Loc, here: str) -> str:
         """`line N` in the file being reported, `path:N` elsewhere."""
         line = self.span(origin_path, loc).start.row
+        cells = self._cells.get(os.path.abspath(origin_path))
+        if cells is not None:  # a notebook: its rows are virtual, the user sees cells
+            place = cells.describe(line)
+            if os.path.abspath(origin_path) == os.path.abspath(here):
+                return place
+            return f"{display_path(origin_path)} ({place})"
         if os.path.abspath(origin_path) == os.path.abspath(here):
             return f"line {line}"
         return f"{display_path(origin_path)}:{line}"

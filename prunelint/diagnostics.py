@@ -43,6 +43,8 @@ class Diagnostic:
     url: str | None = None
     # Notebooks and other containers report where the finding sits in their own terms.
     display_location: str | None = field(default=None, compare=False)
+    # The notebook cell (1-based, every cell counted) that `location` is relative to.
+    cell: int | None = None
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.filename, self.location.row, self.location.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code)

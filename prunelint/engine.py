@@ -21,6 +21,7 @@ from prunelint.config import Settings
 from prunelint.context import ProjectContext
 from prunelint.diagnostics import Diagnostic
 from prunelint.noqa import is_silenced, noqa_lines
+from prunelint.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.paths import display_path
 from prunelint.plugins import RuleSet
 from prunelint.results import FileResult
@@ -49,13 +50,36 @@ def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnosti
     sources: list[Source] = []
     diagnostics: list[Diagnostic] = []
     for filename in filenames:
-        loaded = read_source(filename, filename)
+        loaded = load_source(filename, filename)
+        if isinstance(loaded, Notebook):
+            diagnostics.extend(loaded.cell_errors)
+            loaded = loaded.source
         if isinstance(loaded, Source):
             sources.append(loaded)
         else:
             diagnostics.append(loaded)
     diagnostics.extend(lint_sources(sources, options))
-    return finalize(diagnostics, options, {s.filename: s.text for s in sources})
+    kept = finalize(diagnostics, options, {s.filename: s.text for s in sources})
+    return in_cells(kept, sources)
+
+
+def load_source(path: str, filename: str) -> "Source | Notebook | Diagnostic":
+    """A Python file, or a notebook as one virtual Python source."""
+    if is_notebook(filename):
+        return read_notebook(path, filename)
+    return read_source(path, filename)
+
+
+def in_cells(diagnostics: list[Diagnostic], sources: Iterable[Source]) -> list[Diagnostic]:
+    """Findings in notebooks, located on virtual rows until noqa has been read there, move to
+    their cells; the order stays ruff's (file, then cell, line, column)."""
+    maps = {s.filename: s.cells for s in sources if s.cells is not None}
+    if not maps:
+        return diagnostics
+    moved = [
+        relocate([d], maps[d.filename])[0] if d.filename in maps else d for d in diagnostics
+    ]
+    return sorted(moved, key=Diagnostic.sort_key)
 
 
 def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagnostic]:
@@ -147,7 +171,8 @@ def _imported_context(
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
     facts = [r.facts for r in results if r.facts is not None]
     texts = {os.path.abspath(r.source.path): r.source.text for r in results}
-    return ProjectContext(Project(facts, options.roots, options.api), texts)
+    cells = {os.path.abspath(r.source.path): r.source.cells for r in results if r.source.cells is not None}
+    return ProjectContext(Project(facts, options.roots, options.api), texts, cells)
 
 
 def _mentions(words: Iterable[str]):

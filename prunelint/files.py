@@ -11,7 +11,8 @@ import pathspec
 from prunelint.config import Settings
 from prunelint.paths import display_path
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+# Notebooks are linted too: their code cells, as one virtual source (see notebook.py).
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,15 @@ SARIF_VERSION = "2.1.0"
 _CONTEXT_LINES = 2
 
 SourceLines = Callable[[str], Sequence[str] | None]
+# A notebook's cell, by file and 1-based cell number: its lines, or None.
+CellLines = Callable[[str, int], Sequence[str] | None]
 
 
 def _no_source(filename: str) -> Sequence[str] | None:
+    return None
+
+
+def _no_cell_source(filename: str, cell: int) -> Sequence[str] | None:
     return None
 
 
@@ -38,17 +44,19 @@ def render(
     rules: Mapping[str, RuleInfo],
     *,
     source_lines: SourceLines = _no_source,
+    cell_lines: CellLines = _no_cell_source,
     version: str = prunelint.__version__,
 ) -> str:
     """Return the findings as text in ``fmt``; the order of ``diagnostics`` is kept.
 
     ``source_lines(filename)`` gives the file's lines (index 0 is row 1), or None
-    when the source cannot be shown; only the ``full`` format asks for it.
+    when the source cannot be shown; only the ``full`` format asks for it, and asks
+    ``cell_lines(filename, cell)`` for a finding in a notebook cell.
     """
     if fmt == "concise":
         return _render_concise(diagnostics)
     if fmt == "full":
-        return _render_full(diagnostics, source_lines)
+        return _render_full(diagnostics, source_lines, cell_lines)
     if fmt == "json":
         return _render_json(diagnostics, rules)
     if fmt == "github":
@@ -74,13 +82,19 @@ def _render_concise(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(_header(d) + "\n" for d in diagnostics)
 
 
-def _render_full(diagnostics: Sequence[Diagnostic], source_lines: SourceLines) -> str:
+def _render_full(
+    diagnostics: Sequence[Diagnostic], source_lines: SourceLines, cell_lines: CellLines
+) -> str:
     # ruff separates the blocks of the full format with a blank line, and the
     # last block is followed by one too, before the summary.
     blocks: list[str] = []
     for diagnostic in diagnostics:
         lines = [_header(diagnostic)]
-        lines.extend(_code_frame(diagnostic, source_lines(diagnostic.filename)))
+        if diagnostic.cell is not None:  # rows count from the top of the cell
+            source = cell_lines(diagnostic.filename, diagnostic.cell)
+        else:
+            source = source_lines(diagnostic.filename)
+        lines.extend(_code_frame(diagnostic, source))
         blocks.append("\n".join(lines) + "\n\n")
     return "".join(blocks)
 
@@ -165,7 +179,8 @@ def _url(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> str | None:
 def _render_json(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
     items = [
         {
-            "cell": None,
+            # ruff's field: in a notebook, rows and columns count within this cell.
+            "cell": d.cell,
             "code": d.code,
             "end_location": _position_json(d.end_location),
             "filename": d.filename,
@@ -198,18 +213,24 @@ def _escape_property(text: str) -> str:
 def _render_github(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
-        properties = ",".join(
-            f"{key}={_escape_property(str(value))}"
-            for key, value in (
-                ("title", f"prunelint ({d.code})"),
-                ("file", d.filename),
+        fields: tuple[tuple[str, object], ...] = (
+            ("title", f"prunelint ({d.code})"),
+            ("file", d.filename),
+        )
+        text = f"{d.code} {d.message}"
+        if d.cell is None:
+            fields += (
                 ("line", d.location.row),
                 ("col", d.location.column),
                 ("endLine", d.end_location.row),
                 ("endColumn", d.end_location.column),
             )
-        )
-        lines.append(f"::error {properties}::{_escape_data(f'{d.code} {d.message}')}\n")
+        else:
+            # GitHub's lines in a notebook are lines of its JSON: annotate the file, and say
+            # in the message where in which cell.
+            text = f"cell {d.cell}:line {d.location.row}:{d.location.column}: {text}"
+        properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in fields)
+        lines.append(f"::error {properties}::{_escape_data(text)}\n")
     return "".join(lines)
 
 
@@ -270,18 +291,25 @@ def _sarif_fix(fix: Fix, uri: str) -> dict[str, Any]:
 
 def _sarif_result(diagnostic: Diagnostic, rule_index: Mapping[str, int]) -> dict[str, Any]:
     uri = _artifact_uri(diagnostic.filename)
+    region = _region(diagnostic.location, diagnostic.end_location)
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}
+    }
+    if diagnostic.cell is not None:
+        # A region would point into the notebook's JSON. SARIF has no cells: name the file
+        # only, say where in words, and keep the cell and its region as properties.
+        location = {
+            "physicalLocation": {"artifactLocation": {"uri": uri}},
+            "message": {
+                "text": f"cell {diagnostic.cell}:line {diagnostic.location.row}:{diagnostic.location.column}"
+            },
+            "properties": {"cell": diagnostic.cell, "cellRegion": region},
+        }
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "level": "error",
         "message": {"text": diagnostic.message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": _region(diagnostic.location, diagnostic.end_location),
-                }
-            }
-        ],
+        "locations": [location],
     }
     if diagnostic.code in rule_index:
         result["ruleIndex"] = rule_index[diagnostic.code]

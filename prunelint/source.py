@@ -9,8 +9,12 @@ import io
 import os
 import tokenize
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prunelint.diagnostics import Diagnostic, Position
+
+if TYPE_CHECKING:
+    from prunelint.notebook import CellMap
 
 FILE_ERROR_CODE = "PRL000"
 
@@ -20,6 +24,8 @@ class Source:
     filename: str  # as displayed
     path: str  # as opened
     text: str
+    # A notebook's code cells joined into one text: where each of its rows comes from.
+    cells: "CellMap | None" = None
 
 
 def file_error(filename: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import Counter
@@ -13,6 +14,7 @@ from prunelint.apidata import load_api_data
 from prunelint.config import Settings
 from prunelint.engine import LintOptions, lint_files
 from prunelint.files import discover
+from prunelint.notebook import is_notebook
 from prunelint.plugins import load_rules
 from prunelint.selection import Selection, enabled_codes
 
@@ -35,14 +37,32 @@ def selected_codes(files: list[str]) -> dict[str, frozenset[str]]:
     return chosen
 
 
-def expected_findings(files: list[str]) -> Counter[tuple[str, int, str]]:
-    found: Counter[tuple[str, int, str]] = Counter()
+def expectation_lines(name: str) -> list[tuple[int | None, int, str]]:
+    """(cell, row, text) of each line that findings are reported on: a notebook's cell lines
+    (cell None when it cannot be read as a notebook: its findings are on lines of the file)."""
+    text = Path(name).read_text("utf-8")
+    if is_notebook(name):
+        try:
+            cells = json.loads(text)["cells"]
+        except (ValueError, KeyError, TypeError):
+            cells = None
+        if cells is not None:
+            return [
+                (number, row, line)
+                for number, cell in enumerate(cells, start=1)
+                for row, line in enumerate("".join(cell["source"]).splitlines(), start=1)
+            ]
+    return [(None, row, line) for row, line in enumerate(text.splitlines(), start=1)]
+
+
+def expected_findings(files: list[str]) -> Counter[tuple[str, int | None, int, str]]:
+    found: Counter[tuple[str, int | None, int, str]] = Counter()
     for name in files:
-        for row, line in enumerate(Path(name).read_text("utf-8").splitlines(), start=1):
+        for cell, row, line in expectation_lines(name):
             match = EXPECT.search(line)
             if match:
                 for code in re.split(r"\s*,\s*", match.group("codes")):
-                    found[(name, row, code)] += 1
+                    found[(name, cell, row, code)] += 1
     return found
 
 
@@ -73,7 +93,7 @@ def test_every_expected_finding_and_nothing_else(in_fixtures: Path) -> None:
     assert len(files) > 10, "the fixture tree went missing"
     codes = selected_codes(files)
     actual = Counter(
-        (d.filename, d.location.row, d.code) for d in diagnostics if d.code in codes.get(d.filename, ())
+        (d.filename, d.cell, d.location.row, d.code) for d in diagnostics if d.code in codes.get(d.filename, ())
     )
     expected = expected_findings(files)
     missing = sorted((expected - actual).elements())
@@ -88,6 +108,18 @@ def test_fast_paths_change_nothing(in_fixtures: Path) -> None:
     _, parallel = lint_fixtures(prefilter=True, jobs=2)
     assert baseline == fast == parallel
     assert baseline  # the comparison means something only if there are findings
+
+
+def test_notebook_fixtures_report_cells(in_fixtures: Path) -> None:
+    """The harness above matches notebook findings by cell; check the cells really are there."""
+    _, diagnostics = lint_fixtures()
+    notebook = [d for d in diagnostics if d.filename == "notebooks/prune_resnet18.ipynb"]
+    assert [(d.cell, d.location.row, d.code) for d in notebook] == [
+        (6, 4, "PRL001"),
+        (11, 1, "PRL001"),
+        (14, 3, "PRL001"),
+    ]
+    assert all(d.display_location == f"{d.filename}:cell {d.cell}:line {d.location.row}:{d.location.column}" for d in notebook)
 
 
 @pytest.mark.parametrize("name", ["pkg/sub/relative.py"])
