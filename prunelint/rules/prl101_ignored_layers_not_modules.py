@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prunelint.lazy import cst
+from prunelint.rules.base import Invalid
+from prunelint.rules.construction import (
+    ListTracker,
+    arguments,
+    comprehension_string_name,
+    is_string,
+    literal,
+    is_number,
+    source,
+)
+from prunelint.rules.cst_rule import CstRule
+
+if TYPE_CHECKING:
+    import libcst
+
+
+class IgnoredLayersNotModules(ListTracker, CstRule):
+    """`ignored_layers` holds names, classes or parameters instead of module instances.
+
+    Torch-Pruning 1.6.1 keeps an `ignored_layers` entry only if it is an `nn.Module` instance
+    (an `nn.Parameter` goes to the unwrapped parameters, which does not protect the layer it
+    belongs to). Anything else is dropped without a warning, so the layer meant to be kept, most
+    often the classifier head, is pruned anyway (#451, #341): a module's name (`"fc"`, or the
+    names from `named_modules()`), a class (`nn.Linear`: use `isinstance` over `model.modules()`
+    to list the instances), or a module's `.weight`/`.bias` (list the module itself).
+
+    The argument must be a list (any iterable of modules works). A bare string is iterated
+    character by character and ignores nothing; a bare `.weight` is iterated row by row; a bare
+    class raises `TypeError`. Lists built by name in the same function (`ignored = []`,
+    `ignored.append(...)`) are followed; other values are not judged.
+    """
+
+    CODE = "PRL101"
+    NAME = "ignored-layers-not-modules"
+    MESSAGE = (
+        "`ignored_layers` {problem}: Torch-Pruning silently ignores anything but module instances, "
+        "so that layer is pruned anyway. {fix}"
+    )
+    PREFILTER_WORDS = ("torch_pruning",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(
+            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=["fc"]
+        )
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(
+            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
+        )
+    """
+
+    VALID = [
+        """
+import torch, torch_pruning as tp
+ignored_layers = []
+for m in model.modules():
+    if isinstance(m, torch.nn.Linear) and m.out_features == 1000:
+        ignored_layers.append(m)
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored_layers)
+""",
+        # Module attributes, indexing, a tuple and a comprehension of modules.
+        """
+import torch_pruning as tp
+p1 = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=[model.fc, model.layers[-1]])
+p2 = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=(model.head,))
+p3 = tp.pruner.BasePruner(model, x, importance=imp,
+                          ignored_layers=[m for n, m in model.named_modules() if "head" in n])
+p4 = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=model.classifier)
+""",
+        # An attribute whose name ends in weight but is a module; a string elsewhere in the call.
+        """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=[model.class_weight_head],
+                              output_transform=lambda out: out["logits"])
+""",
+        # A list reassigned to something unknown before it is used.
+        """
+import torch_pruning as tp
+ignored = ["fc"]
+ignored = [getattr(model, n) for n in ignored]
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
+""",
+        # A string loop variable that is not what gets appended.
+        """
+import torch_pruning as tp
+ignored = []
+for name, module in model.named_modules():
+    if name.startswith("head"):
+        ignored.append(module)
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=["fc"])
+""",
+            3,
+        ),
+        Invalid(
+            """
+import torch.nn as nn
+import torch_pruning as tp
+pruner = tp.pruner.MetaPruner(model, x, importance=imp, ignored_layers=[nn.Linear])
+""",
+            4,
+        ),
+        Invalid(
+            """
+import torch_pruning as tp
+ignored = [model.conv1]
+ignored.append(model.fc.weight)
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
+""",
+            5,
+        ),
+        Invalid(
+            """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers="classifier")
+""",
+            3,
+        ),
+        Invalid(
+            """
+import torch_pruning as tp
+ignored = []
+for name, m in model.named_modules():
+    if name.endswith("lm_head"):
+        ignored.append(name)
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
+""",
+            7,
+        ),
+    ]
+
+    def visit_Call(self, node: "libcst.Call") -> None:
+        self.track_call(node)
+        cls = self.pruner_class(node)
+        if cls is None:
+            return
+        name = self.api.table("pruner_keywords").get("ignored_layers", "ignored_layers")
+        value = arguments(node, cls, self.api).get(name)
+        if value is None:
+            return
+        problem = self._problem(value)
+        if problem is not None:
+            self.report(node, self.MESSAGE.format(problem=problem[0], fix=problem[1]))
+
+    def _problem(self, value: "libcst.BaseExpression") -> tuple[str, str] | None:
+        """What is wrong with the whole value, and how to fix it; None if nothing is known."""
+        if is_string(value):
+            return (
+                f"is the string {source(value)}, which is iterated character by character",
+                "Pass a list of modules: `[model.fc]`.",
+            )
+        bare = self._element_problem(value)
+        if bare is not None:
+            return f"is {bare[0]}, not a list", bare[1]
+        number = literal(value)
+        if is_number(number) or isinstance(number, bool):
+            return f"is `{source(value)}`, not a list of modules", "Pass a list of modules."
+        if comprehension_string_name(value, self.STRING_YIELDING):
+            return (
+                "lists module names from `named_modules()`",
+                "Keep the modules instead: `[m for name, m in model.named_modules() if ...]`.",
+            )
+        elements = self._elements(value)
+        for element in elements or ():
+            found = self._element_problem(element)
+            if found is not None:
+                return f"holds {found[0]}", found[1]
+        return None
+
+    def _elements(self, value: "libcst.BaseExpression") -> "list[libcst.BaseExpression] | None":
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            return [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        if isinstance(value, cst.Name):
+            return self.tracked(value.value)
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+            return (self._elements(value.left) or []) + (self._elements(value.right) or [])
+        return None
+
+    def _element_problem(self, element: "libcst.BaseExpression") -> tuple[str, str] | None:
+        data = self.api.table("ignored_layers")
+        if is_string(element):
+            return f"the string {source(element)}", f"List the module itself, e.g. `model.{_attr(element)}`."
+        if self.is_string_name(element):
+            return (
+                f"`{source(element)}`, a module's name from `named_modules()`",
+                "Append the module, not its name.",
+            )
+        if isinstance(element, cst.Attribute) and element.attr.value in data.get("parameter_attributes", ()):
+            owner = source(element.value)
+            return f"`{source(element)}`, a parameter", f"List the module instead: `{owner}`."
+        qualified = self.qualified_name(element)
+        if qualified is not None:
+            package, _, last = qualified.rpartition(".")
+            packages = tuple(data.get("class_packages", ()))
+            if last[:1].isupper() and not last.isupper() and _under(package, packages):
+                return (
+                    f"the class `{source(element)}`",
+                    f"List its instances: `[m for m in model.modules() if isinstance(m, {source(element)})]`.",
+                )
+        return None
+
+
+def _under(package: str, roots: tuple[str, ...]) -> bool:
+    return any(package == root or package.startswith(root + ".") for root in roots)
+
+
+def _attr(string: "libcst.BaseExpression") -> str:
+    value = getattr(string, "evaluated_value", None)
+    return value if isinstance(value, str) and value.isidentifier() else "fc"

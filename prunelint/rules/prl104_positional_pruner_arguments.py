@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prunelint.rules.base import Invalid
+from prunelint.rules.construction import source
+from prunelint.rules.cst_rule import CstRule
+
+if TYPE_CHECKING:
+    import libcst
+
+
+class PositionalPrunerArguments(CstRule):
+    """A pruner is given more than three positional arguments.
+
+    Only `model`, `example_inputs` and `importance` are meant to be positional. In torch-pruning
+    1.6.1 the 4th positional parameter of `BasePruner` (and of its aliases `MetaPruner` and
+    `MagnitudePruner`) is `global_pruning`, not `pruning_ratio`: `BasePruner(model, x, imp, 0.5)`
+    turns on global pruning and keeps the default ratio of 0.5, silently. The regularising
+    pruners (`BNScalePruner`, `GroupNormPruner`, `GrowingRegPruner`) take `reg` there instead,
+    and the order has changed between releases (`ch_sparsity` became `pruning_ratio` in 1.3), so
+    positional arguments bind something other than what was meant. The message names what each
+    extra argument binds. Pass everything after the first three by keyword.
+    """
+
+    CODE = "PRL104"
+    NAME = "positional-pruner-arguments"
+    MESSAGE = (
+        "{count} positional arguments to `{cls}`: {binding}. Pass everything after `model`, "
+        "`example_inputs` and `importance` by keyword."
+    )
+    PREFILTER_WORDS = ("torch_pruning",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, imp, 0.5)
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, imp, pruning_ratio=0.5)
+    """
+
+    VALID = [
+        """
+import torch_pruning as tp
+p1 = tp.pruner.BasePruner(model, example_inputs, imp, pruning_ratio=0.5, global_pruning=True)
+p2 = tp.pruner.GroupNormPruner(model, example_inputs, importance=imp, reg=1e-4)
+p3 = tp.pruner.BasePruner(*args, **kwargs)
+""",
+        # Not a pruner: another class with four positional arguments.
+        """
+import torch_pruning as tp
+imp = tp.importance.GroupMagnitudeImportance(2, "mean", None, True)
+trainer = Trainer(model, data, optimizer, scheduler)
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+pruner = tp.pruner.MetaPruner(model, example_inputs, imp, 0.5, ignored_layers=[model.fc])
+""",
+            3,
+        ),
+        Invalid(
+            """
+from torch_pruning.pruner import GroupNormPruner
+pruner = GroupNormPruner(
+    model,
+    example_inputs,
+    imp,
+    0.5,
+)
+""",
+            3,
+        ),
+    ]
+
+    def visit_Call(self, node: "libcst.Call") -> None:
+        cls = self.pruner_class(node)
+        if cls is None:
+            return
+        limit = int(self.api.table("pruner_keywords").get("positional_limit", 3))
+        positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+        if len(positional) <= limit or any(arg.star for arg in node.args if arg.keyword is None):
+            return
+        signature = list(self.api.table("pruner_signatures").get(cls, ()))
+        bindings = []
+        for index, arg in enumerate(positional[limit:], start=limit):
+            ordinal = _ordinal(index + 1)
+            if index < len(signature):
+                bindings.append(f"the {ordinal} (`{source(arg.value)}`) binds `{signature[index]}`")
+            else:
+                bindings.append(f"the {ordinal} is `{source(arg.value)}`")
+        self.report(node, self.MESSAGE.format(count=len(positional), cls=cls, binding="; ".join(bindings)))
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

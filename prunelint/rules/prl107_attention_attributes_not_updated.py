@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prunelint.lazy import cst
+from prunelint.rules.base import Invalid
+from prunelint.rules.construction import arguments, is_empty_container
+from prunelint.rules.cst_rule import CstRule
+
+if TYPE_CHECKING:
+    import libcst
+
+
+@dataclass
+class _Construction:
+    call: "libcst.Call"
+    target: str
+    order: int
+    scope: int
+
+
+class AttentionAttributesNotUpdated(CstRule):
+    """Attention heads are pruned, but the attention modules' head attributes are never updated.
+
+    Pruning changes the q/k/v projections' weights, not the numbers an attention module's forward
+    uses to reshape them: `num_heads`, `head_dim` (timm), `num_attention_heads`,
+    `attention_head_size`, `all_head_size` (Hugging Face BERT/ViT), `num_key_value_heads`, or the
+    model's `config`. Unless the code sets them from the pruned layers after `step()`, the pruned
+    model fails in forward with a shape error (#101, #287, #393, #516). Torch-Pruning's own
+    examples do it right after pruning (`m.num_heads = pruner.num_heads[m.qkv]`).
+
+    The rule fires for a pruner built with `num_heads=` and stepped in the same file, when no
+    such attribute (nor any attribute of a `config`) is assigned after the construction, or in
+    another function of the file. A pruner that is built but stepped elsewhere is not judged.
+    """
+
+    CODE = "PRL107"
+    NAME = "attention-attributes-not-updated"
+    MESSAGE = (
+        "The pruner is given `num_heads` and stepped, but nothing in this file updates the "
+        "attention modules afterwards ({names}, or `config.*`): the pruned model fails in forward. "
+        "Set them from the pruned layers after `step()`, e.g. `m.num_heads = pruner.num_heads[m.qkv]`."
+    )
+    PREFILTER_WORDS = ("torch_pruning",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                                      prune_num_heads=True, head_pruning_ratio=0.5)
+        pruner.step()
+        model(example_inputs)
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                                      prune_num_heads=True, head_pruning_ratio=0.5)
+        pruner.step()
+        for m in model.modules():
+            if isinstance(m, Attention):
+                m.num_heads = pruner.num_heads[m.qkv]
+                m.head_dim = m.qkv.out_features // (3 * m.num_heads)
+        model(example_inputs)
+    """
+
+    VALID = [
+        # Hugging Face: the config is updated.
+        """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
+pruner.step()
+model.config.num_attention_heads = model.config.num_attention_heads // 2
+""",
+        # The update lives in a helper defined before the construction.
+        """
+import torch_pruning as tp
+def fix_heads(model, pruner):
+    for m in model.modules():
+        if hasattr(m, "num_heads"):
+            m.num_heads = pruner.num_heads[m.qkv]
+def main():
+    pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
+    pruner.step()
+    fix_heads(model, pruner)
+""",
+        # Built here, stepped elsewhere.
+        """
+import torch_pruning as tp
+def make_pruner(model, x, imp, num_heads):
+    pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
+    return pruner
+""",
+        # An empty num_heads, and setattr with the attribute's name.
+        """
+import torch_pruning as tp
+p1 = tp.pruner.BasePruner(model, x, importance=imp, num_heads={})
+p1.step()
+p2 = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads)
+p2.step()
+for m in attention_modules:
+    setattr(m, "num_heads", p2.num_heads[m.qkv])
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads,
+                              prune_num_heads=True, head_pruning_ratio=0.5)
+for g in pruner.step(interactive=True):
+    g.prune()
+print(model)
+""",
+            3,
+        ),
+        # An update *before* the construction, in the same scope, does not count.
+        Invalid(
+            """
+import torch_pruning as tp
+def prune(model, x, imp, heads):
+    for m in model.modules():
+        m.num_heads = m.num_heads
+    self.pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads)
+    self.pruner.step()
+""",
+            6,
+        ),
+    ]
+
+    def visit_Module(self, node: "libcst.Module") -> None:
+        self._order = 0
+        self._scopes = [0]
+        self._next_scope = 1
+        self._constructions: list[_Construction] = []
+        self._updates: list[tuple[int, int]] = []  # (order, scope)
+        self._stepped: set[str] = set()
+        data = self.api.table("attention_attributes")
+        self._names = frozenset(data.get("names", ()))
+        self._config = data.get("config", "config")
+        self._step = data.get("step_method", "step")
+
+    def _enter(self, node: "libcst.CSTNode") -> None:
+        self._scopes.append(self._next_scope)
+        self._next_scope += 1
+
+    def _exit(self, node: "libcst.CSTNode") -> None:
+        self._scopes.pop()
+
+    visit_FunctionDef = _enter
+    leave_FunctionDef = _exit
+    visit_Lambda = _enter
+    leave_Lambda = _exit
+
+    def _tick(self) -> int:
+        self._order += 1
+        return self._order
+
+    def visit_Assign(self, node: "libcst.Assign") -> None:
+        for target in node.targets:
+            self._assigned(target.target)
+        if len(node.targets) == 1:
+            self._construction(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: "libcst.AnnAssign") -> None:
+        if node.value is not None:
+            self._assigned(node.target)
+            self._construction(node.target, node.value)
+
+    def visit_AugAssign(self, node: "libcst.AugAssign") -> None:
+        self._assigned(node.target)
+
+    def visit_Call(self, node: "libcst.Call") -> None:
+        from prunelint.analysis.collector import dotted_name
+
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == self._step:
+            receiver = dotted_name(func.value)
+            if receiver is not None:
+                self._stepped.add(receiver)
+        elif isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 2:
+            name = node.args[1].value
+            if isinstance(name, cst.SimpleString) and name.evaluated_value in self._names:
+                self._updates.append((self._tick(), self._scopes[-1]))
+
+    def _assigned(self, target: "libcst.BaseExpression") -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._assigned(element.value)
+            return
+        if not isinstance(target, cst.Attribute):
+            return
+        if target.attr.value in self._names or _has_config(target.value, self._config):
+            self._updates.append((self._tick(), self._scopes[-1]))
+
+    def _construction(self, target: "libcst.BaseExpression", value: "libcst.BaseExpression") -> None:
+        from prunelint.analysis.collector import dotted_name
+
+        if not isinstance(value, cst.Call):
+            return
+        cls = self.pruner_class(value)
+        name = dotted_name(target)
+        if cls is None or name is None:
+            return
+        heads = arguments(value, cls, self.api).get(
+            self.api.table("pruner_keywords").get("num_heads", "num_heads")
+        )
+        if heads is None or is_empty_container(heads):
+            return
+        self._constructions.append(_Construction(value, name, self._tick(), self._scopes[-1]))
+
+    def leave_Module(self, original_node: "libcst.Module") -> None:
+        names = ", ".join(f"`.{n}`" for n in sorted(self._names))
+        for built in self._constructions:
+            if built.target not in self._stepped:
+                continue
+            if any(order > built.order or scope != built.scope for order, scope in self._updates):
+                continue
+            self.report(built.call, self.MESSAGE.format(names=names))
+
+
+def _has_config(expr: "libcst.BaseExpression", config: str) -> bool:
+    """True for `config`, `model.config`, `self.model.config.text_config`, ..."""
+    while isinstance(expr, cst.Attribute):
+        if expr.attr.value == config:
+            return True
+        expr = expr.value
+    return isinstance(expr, cst.Name) and expr.value == config
