@@ -21,7 +21,7 @@ def main() -> None:
     example_inputs = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         baseline = model(example_inputs)
-        pruner = tp.pruner.MetaPruner(  # PRL001: traced with autograd off
+        pruner = tp.pruner.BasePruner(  # PRL001: traced with autograd off
             model,
             example_inputs,
             importance=tp.importance.GroupMagnitudeImportance(p=2),

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     run = parser.add_argument_group("execution")
+    fixes = parser.add_argument_group("fixes")
+    fixes.add_argument("--fix", dest="fix", action="store_true", default=False, help="apply the safe fixes and rewrite the files (never notebooks)")
+    fixes.add_argument("--no-fix", dest="fix", action="store_false", help="report only (the default)")
+    fixes.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=False, help="also apply (with --fix) or offer the unsafe fixes")
+    fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help="never apply or offer the unsafe fixes (the default)")
+    fixes.add_argument("--diff", action="store_true", help="print a diff of what the fixes would change, and write nothing; exit 1 if something would change")
     run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="parallel processes (0: one per CPU; default 1)")
     return parser
 
@@ -162,6 +168,8 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         found = discover(paths, settings)
         diagnostics = lint_files(found.files, options)
         missing = [file_error(p, "no such file or directory") for p in found.missing]
+    if args.fix or args.diff:
+        return _check_fixing(paths, options, rules, args, stdout, stderr)
         diagnostics = sorted(diagnostics + finalize(missing, options, {}), key=Diagnostic.sort_key)
         texts = {}
     _report(diagnostics, settings.output_format, rules, args, stdout, texts)
@@ -178,6 +186,121 @@ def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[
     data = sys.stdin.buffer.read()
     if is_notebook(filename):
         return _lint_stdin_notebook(data, filename, options)
+def _is_notebook_name(filename: str) -> bool:
+    return filename.lower().endswith(".ipynb")
+
+
+def _check_fixing(
+    paths: list[str],
+    options: LintOptions,
+    rules: RuleSet,
+    args: argparse.Namespace,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    """`--fix`, `--unsafe-fixes` and `--diff`: fix in memory (prunelint.fixer), then write or diff."""
+    from prunelint.fixer import fix_files, unified_diff, write_all
+
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("`-` (stdin) cannot be combined with other paths")
+        return _fix_stdin(options, rules, args, stdout, stderr)
+    found = discover(paths, options.settings)
+    notebooks = [f for f in found.files if _is_notebook_name(f)]
+    run = fix_files([f for f in found.files if not _is_notebook_name(f)], options, args.unsafe_fixes)
+    in_notebooks = lint_files(notebooks, options) if notebooks else []
+    missing = finalize([file_error(p, "no such file or directory") for p in found.missing], options, {})
+    infos = rules.infos()
+    for name in notebooks:
+        fixable = sum(1 for d in in_notebooks if d.filename == name and infos[d.code].fixable)
+        if fixable:
+            stderr.write(f"warning: {name}: not fixed: `--fix` never rewrites notebooks ({fixable} fixable {'finding' if fixable == 1 else 'findings'} left)\n")
+    for failure in run.failures:
+        stderr.write(f"warning: {failure.describe()}\n")
+    if args.diff:
+        for filename in sorted(run.fixed_texts):
+            stdout.write(unified_diff(filename, run.originals[filename].text, run.fixed_texts[filename]))
+        stderr.write(_would_fix(run.fixed_count, run.diagnostics, args))
+        return EXIT_FINDINGS if run.fixed_texts else EXIT_CLEAN
+    unwritten = write_all(run)
+    for failure in unwritten:
+        stderr.write(f"error: {failure.describe()}\n")
+    diagnostics = sorted(run.diagnostics + in_notebooks + missing, key=Diagnostic.sort_key)
+    _report(diagnostics, options.settings.output_format, rules, args, stdout, {}, fixed=run.fixed_count)
+    if unwritten:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _would_fix(count: int, remaining: list[Diagnostic], args: argparse.Namespace) -> str:
+    """ruff's last line under --diff."""
+    from prunelint.fixer import applicable
+
+    hidden = 0 if args.unsafe_fixes else sum(
+        1 for d in remaining if applicable(d, True) and d.fix.applicability == "unsafe"
+    )
+    extra = ""
+    if hidden:
+        extra = f" ({hidden} {'additional ' if count else ''}fix{'' if hidden == 1 else 'es'} available with `--unsafe-fixes`)"
+    if count:
+        return f"Would fix {_errors(count)}{extra}.\n"
+    return f"No errors would be fixed{extra}.\n"
+
+
+def _fix_stdin(
+    options: LintOptions, rules: RuleSet, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+) -> int:
+    """As ruff: the fixed source goes to stdout (the diff with --diff), the report to stderr."""
+    import io
+    import tokenize
+
+    from prunelint.fixer import fix_sources, unified_diff
+
+    filename = args.stdin_filename or "-"
+    if _is_notebook_name(filename):
+        raise UsageError("--fix and --diff do not rewrite notebooks, and a notebook on stdin cannot be fixed")
+    data = sys.stdin.buffer.read()
+    excluded = args.stdin_filename and options.settings.force_exclude and Excluder(options.settings).force_excluded(
+        Path(args.stdin_filename), False
+    )
+    loaded = None if excluded else decode(data, filename, os.path.abspath(filename))
+    if not isinstance(loaded, Source):
+        if not args.diff:
+            _write_bytes(stdout, data)  # unchanged: a filter must not swallow its input
+        if loaded is None:
+            return EXIT_CLEAN
+        diagnostics = finalize([loaded], options, {})
+        _report(diagnostics, options.settings.output_format, rules, args, stderr, {})
+        return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+    def lint(current):
+        return finalize(lint_sources(current, options), options, {s.filename: s.text for s in current})
+
+    run = fix_sources([loaded], lint, args.unsafe_fixes)
+    for failure in run.failures:
+        stderr.write(f"warning: {failure.describe()}\n")
+    text = run.fixed_texts.get(filename, loaded.text)
+    if args.diff:
+        if text != loaded.text:
+            stdout.write(unified_diff(filename, loaded.text, text))
+        stderr.write(_would_fix(run.fixed_count, run.diagnostics, args))
+        return EXIT_FINDINGS if text != loaded.text else EXIT_CLEAN
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    _write_bytes(stdout, text.encode(encoding, errors="surrogateescape") if text != loaded.text else data)
+    _report(run.diagnostics, options.settings.output_format, rules, args, stderr, {filename: text}, fixed=run.fixed_count)
+    return EXIT_FINDINGS if run.diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _write_bytes(stream: TextIO, data: bytes) -> None:
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(data.decode("utf-8", errors="replace"))
+        return
+    stream.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
     loaded = decode(data, filename, os.path.abspath(filename))
     if not isinstance(loaded, Source):
         return finalize([loaded], options, {}), {}
@@ -212,6 +335,7 @@ def _report(
         counts = Counter(d.code for d in diagnostics)
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             stdout.write(f"{count:>5}\t{code}\t{infos[code].name}\n")
+    fixed: int = 0,
         if counts and not args.quiet:
             stdout.write(f"Found {_errors(len(diagnostics))}.\n")
         return
@@ -240,15 +364,41 @@ def _report(
         except OSError:
             return None
 
-    stdout.write(render(diagnostics, fmt, infos, source_lines=source_lines, cell_lines=notebook_cell_lines))
+    stdout.write(
+        render(
+            diagnostics,
+            fmt,
+            infos,
+            source_lines=source_lines,
+            cell_lines=notebook_cell_lines,
+            unsafe_fixes=args.unsafe_fixes,
+        )
+    )
     if fmt in ("concise", "full") and not args.quiet:
-        if diagnostics:
-            stdout.write(f"Found {_errors(len(diagnostics))}.\n")
-            fixable = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "safe")
-            if fixable:
-                stdout.write(f"[*] {fixable} fixable with the `--fix` option.\n")
-        else:
-            stdout.write("All checks passed!\n")
+        stdout.write(_summary(diagnostics, fixed, args))
+
+
+def _summary(diagnostics: list[Diagnostic], fixed: int, args: argparse.Namespace) -> str:
+    """ruff's summary: the count, what was fixed, and what `--fix` (or `--unsafe-fixes`) would do."""
+    from prunelint.fixer import applicable
+
+    total = len(diagnostics) + fixed
+    if not total:
+        return "All checks passed!\n"
+    if fixed:
+        lines = [f"Found {_errors(total)} ({fixed} fixed, {len(diagnostics)} remaining)."]
+    else:
+        lines = [f"Found {_errors(total)}."]
+    fixable = sum(1 for d in diagnostics if applicable(d, args.unsafe_fixes))
+    hidden = 0
+    if not args.unsafe_fixes:
+        hidden = sum(1 for d in diagnostics if applicable(d, True) and d.fix.applicability == "unsafe")
+    hint = f"{hidden} hidden fix{'' if hidden == 1 else 'es'} can be enabled with the `--unsafe-fixes` option"
+    if fixable and not args.fix:
+        lines.append(f"[*] {fixable} fixable with the `--fix` option" + (f" ({hint})." if hidden else "."))
+    elif hidden:
+        lines.append(f"No fixes available ({hint})." if not args.fix else f"{hint[0].upper()}{hint[1:]}.")
+    return "\n".join(lines) + "\n"
 
 
 def _lines(text: str) -> list[str]:

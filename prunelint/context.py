@@ -34,6 +34,10 @@ class ProjectContext:
             self._spans[path] = span_table(self._texts[path])
         return self._spans[path][loc]
 
+    def text(self, path: str) -> str:
+        """The source of an analysed file, as it was linted (in memory while fixing)."""
+        return self._texts[os.path.abspath(path)]
+
     def where(self, origin_path: str, loc: Loc, here: str) -> str:
         """`line N` in the file being reported, `path:N` elsewhere."""
         line = self.span(origin_path, loc).start.row

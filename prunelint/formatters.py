@@ -46,6 +46,7 @@ def render(
     source_lines: SourceLines = _no_source,
     cell_lines: CellLines = _no_cell_source,
     version: str = prunelint.__version__,
+    unsafe_fixes: bool = False,
 ) -> str:
     """Return the findings as text in ``fmt``; the order of ``diagnostics`` is kept.
 
@@ -54,9 +55,9 @@ def render(
     ``cell_lines(filename, cell)`` for a finding in a notebook cell.
     """
     if fmt == "concise":
-        return _render_concise(diagnostics)
+        return _render_concise(diagnostics, unsafe_fixes)
     if fmt == "full":
-        return _render_full(diagnostics, source_lines, cell_lines)
+        return _render_full(diagnostics, source_lines, cell_lines, unsafe_fixes)
     if fmt == "json":
         return _render_json(diagnostics, rules)
     if fmt == "github":
@@ -69,27 +70,31 @@ def render(
 # --- concise / full -------------------------------------------------------------
 
 
-def _header(diagnostic: Diagnostic) -> str:
+def _header(diagnostic: Diagnostic, unsafe_fixes: bool = False) -> str:
     where = diagnostic.display_location or (
         f"{diagnostic.filename}:{diagnostic.location.row}:{diagnostic.location.column}"
     )
-    # ruff marks only the fixes `--fix` would apply without --unsafe-fixes.
-    marker = "[*] " if diagnostic.fix is not None and diagnostic.fix.applicability == "safe" else ""
+    # ruff marks the fixes `--fix` would apply: unsafe ones only with --unsafe-fixes.
+    fix = diagnostic.fix
+    marker = "[*] " if fix is not None and (fix.applicability == "safe" or unsafe_fixes) else ""
     return f"{where}: {diagnostic.code} {marker}{diagnostic.message}"
 
 
-def _render_concise(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(_header(d) + "\n" for d in diagnostics)
+def _render_concise(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool = False) -> str:
+    return "".join(_header(d, unsafe_fixes) + "\n" for d in diagnostics)
 
 
 def _render_full(
-    diagnostics: Sequence[Diagnostic], source_lines: SourceLines, cell_lines: CellLines
+    diagnostics: Sequence[Diagnostic],
+    source_lines: SourceLines,
+    cell_lines: CellLines,
+    unsafe_fixes: bool = False,
 ) -> str:
     # ruff separates the blocks of the full format with a blank line, and the
     # last block is followed by one too, before the summary.
     blocks: list[str] = []
     for diagnostic in diagnostics:
-        lines = [_header(diagnostic)]
+        lines = [_header(diagnostic, unsafe_fixes)]
         if diagnostic.cell is not None:  # rows count from the top of the cell
             source = cell_lines(diagnostic.filename, diagnostic.cell)
         else:

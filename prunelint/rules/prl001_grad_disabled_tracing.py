@@ -29,10 +29,17 @@ class GradDisabledTracing(ProjectRule):
     Fix: build the pruner or graph outside the block, or wrap the construction in
     `with torch.enable_grad():` (under inference mode, `with torch.inference_mode(False):`).
     Pruning itself (`pruner.step()`) may run under no_grad.
+
+    Unsafe fix (`--fix --unsafe-fixes`): wrap the statement in `with torch.enable_grad():` (or
+    `with torch.inference_mode(False):`), where the construction is a whole simple statement and
+    `torch` is imported as `torch`. Unsafe because the block also re-enables autograd for
+    everything else that statement runs, and a tensor created under `inference_mode(False)`
+    cannot be mixed freely with inference tensors.
     """
 
     CODE = "PRL001"
     NAME = "grad-disabled-tracing"
+    FIXABLE = True
     MESSAGE = (
         "{what} while autograd is disabled by {cause}: Torch-Pruning traces the model through "
         "autograd, so its dependency graph gets a single node and nothing is pruned (silently "
@@ -44,14 +51,14 @@ class GradDisabledTracing(ProjectRule):
         import torch_pruning as tp
 
         with torch.no_grad():
-            pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+            pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
             pruner.step()
     """
     GOOD_EXAMPLE = """
         import torch
         import torch_pruning as tp
 
-        pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
         with torch.no_grad():
             pruner.step()
     """
@@ -60,7 +67,7 @@ class GradDisabledTracing(ProjectRule):
         # Pruning under no_grad is fine: only construction traces.
         """
 import torch, torch_pruning as tp
-pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
 with torch.no_grad():
     pruner.step()
 """,
@@ -105,14 +112,14 @@ with torch.no_grad():
 import torch, torch_pruning as tp
 with torch.inference_mode():
     with torch.inference_mode(False):
-        pruner = tp.pruner.MagnitudePruner(model, x, importance=imp)
+        pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
         # A function defined (not run) inside a no_grad block.
         """
 import torch, torch_pruning as tp
 with torch.no_grad():
     def make(model, x):
-        return tp.pruner.MetaPruner(model, x, importance=imp)
+        return tp.pruner.BasePruner(model, x, importance=imp)
 pruner = make(model, x)
 """,
         # A callee that re-enables autograd itself.
@@ -121,7 +128,7 @@ import torch, torch_pruning as tp
 
 @torch.enable_grad()
 def make(model, x):
-    return tp.pruner.MetaPruner(model, x, importance=imp)
+    return tp.pruner.BasePruner(model, x, importance=imp)
 
 @torch.no_grad()
 def main(model, x):
@@ -133,13 +140,13 @@ import torch, torch_pruning as tp
 torch.set_grad_enabled(False)
 evaluate(model)
 torch.set_grad_enabled(True)
-pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
         # A runtime flag: unknown, never flagged.
         """
 import torch, torch_pruning as tp
 with torch.set_grad_enabled(training):
-    pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+    pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
     ]
 
@@ -149,14 +156,14 @@ with torch.set_grad_enabled(training):
 import torch
 import torch_pruning as tp
 with torch.no_grad():
-    pruner = tp.pruner.MetaPruner(model, x, importance=imp)
+    pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
             line=5,
         ),
         Invalid(
             """
 from torch import no_grad as ng
-from torch_pruning.pruner import MagnitudePruner as MP
+from torch_pruning.pruner import BasePruner as MP
 with ng():
     pruner = MP(model, x, importance=imp)
 """,
@@ -200,7 +207,7 @@ pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
             """
 import functools, torch
 import torch_pruning as tp
-Pruner = functools.partial(tp.pruner.MetaPruner, importance=imp)
+Pruner = functools.partial(tp.pruner.BasePruner, importance=imp)
 with torch.no_grad():
     p = Pruner(model, x)
 """,
@@ -212,7 +219,7 @@ import torch
 import torch_pruning as tp
 
 def build(model, x):
-    return tp.pruner.MetaPruner(model, x, importance=imp)
+    return tp.pruner.BasePruner(model, x, importance=imp)
 
 @torch.no_grad()
 def main(model, x):
@@ -223,9 +230,15 @@ def main(model, x):
     ]
 
     def check(self, facts: ModuleFacts, project: ProjectContext, filename: str) -> Iterable[Diagnostic]:
+        fixes = None
         for outcome in project.build_index.disabled_calls_in(facts.path):
             message = self._message(outcome, facts.path, project)
-            yield project.diagnostic(self, facts.path, outcome.call.loc, message, filename)
+            if fixes is None:  # libcst again, only for a file with a finding
+                from prunelint.wrapfix import WrapFixes
+
+                fixes = WrapFixes(project.text(facts.path))
+            fix = fixes.fix(outcome.call.loc, outcome.path.mode.in_inference)
+            yield project.diagnostic(self, facts.path, outcome.call.loc, message, filename, fix)
 
     def _message(self, outcome: CallOutcome, here: str, project: ProjectContext) -> str:
         call, path = outcome.call, outcome.path

@@ -14,18 +14,18 @@ import pytest
 
 from prunelint.cli import main
 
-# PRL001 at 5:14: the 1-based column where `tp.pruner.MetaPruner(` starts.
+# PRL001 at 5:14: the 1-based column where `tp.pruner.BasePruner(` starts.
 FINDING = """\
 import torch
 import torch_pruning as tp
 
 with torch.no_grad():
-    pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
 """
 CLEAN = """\
 import torch_pruning as tp
 
-pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
 """
 
 

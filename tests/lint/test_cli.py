@@ -16,9 +16,9 @@ import torch
 import torch_pruning as tp
 
 with torch.no_grad():
-    pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
 """
-FINDING_LINE = "    pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)"
+FINDING_LINE = "    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)"
 
 
 def with_line5(comment: str) -> str:
@@ -33,8 +33,9 @@ def test_subprocess_finding_exit_1(run, write):
     write("a.py")
     result = run("a.py")
     assert result.code == 1
-    assert result.lines()[0].startswith("a.py:5:14: PRL001 `tp.pruner.MetaPruner(...)`")
-    assert result.lines()[-1] == "Found 1 error."
+    assert result.lines()[0].startswith("a.py:5:14: PRL001 `tp.pruner.BasePruner(...)`")
+    # PRL001's fix is unsafe: ruff counts it as hidden
+    assert result.lines()[-2:] == ["Found 1 error.", "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
     assert result.err == ""
 
 
@@ -105,7 +106,7 @@ def test_found_n_errors_plural(lint, write):
     write("b.py")
     result = lint(".")
     assert result.code == 1
-    assert result.lines()[-1] == "Found 2 errors."
+    assert result.lines()[-2:] == ["Found 2 errors.", "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."]
 
 
 def test_quiet_has_no_summary(lint, write):
@@ -182,7 +183,8 @@ def test_json_format(lint, write):
     assert item["filename"] == "a.py"
     assert item["location"] == {"row": 5, "column": 14}
     assert item["end_location"] == {"row": 5, "column": len(FINDING_LINE) + 1}
-    assert item["fix"] is None
+    assert item["fix"]["applicability"] == "unsafe"  # PRL001 wraps the construction
+    assert item["fix"]["edits"][0]["content"].startswith("    with torch.enable_grad():\n")
     assert isinstance(item["url"], str) and item["url"]
     assert "Found" not in result.out
 
@@ -226,7 +228,8 @@ def test_full_format_shows_source(lint, write):
     caret = next(line for line in result.lines() if "^" in line)
     # the carets start under column 14 of the source line
     assert caret.index("^") - caret.index("|") - 2 == 13
-    assert result.lines()[-1] == "Found 1 error."
+    # PRL001's fix is unsafe: ruff counts it as hidden
+    assert result.lines()[-2:] == ["Found 1 error.", "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
 
 
 def test_output_format_from_config(lint, write):

@@ -9,7 +9,7 @@ import torch
 import torch_pruning as tp
 
 with torch.no_grad():
-    pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
 """
 
 
@@ -221,7 +221,7 @@ def test_configured_decorators_and_pruner_classes_take_effect(tmp_path, monkeypa
         "\n"
         "@eval_only()\n"
         "def a(m, x, imp):\n"
-        "    return tp.pruner.MetaPruner(m, x, importance=imp)\n"
+        "    return tp.pruner.BasePruner(m, x, importance=imp)\n"
         "\n"
         "@infer()\n"
         "def b(m, x):\n"

@@ -9,7 +9,7 @@ import torch
 import torch_pruning as tp
 
 with torch.no_grad():
-    pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp)
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
 """
 
 

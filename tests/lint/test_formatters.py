@@ -50,7 +50,7 @@ SOURCES = {
         "    )\n",
         "\n",
     ],
-    "src/other file.py": ["pruner = tp.pruner.MetaPruner(model, x, ignored_layers=[])\n"],
+    "src/other file.py": ["pruner = tp.pruner.BasePruner(model, x, ignored_layers=[])\n"],
 }
 
 SAFE_FIX = Fix(

@@ -40,7 +40,7 @@ def test_a_cycle_of_bases_ends() -> None:
 
 
 def test_a_pruner_subclass_traces_unless_it_defines_its_own_constructor() -> None:
-    meta = Symbol("external", "torch_pruning.pruner.MetaPruner")
+    meta = Symbol("external", "torch_pruning.pruner.BasePruner")
     p = project({"Plain": (meta,), "Own": (meta,), "Child": (local("Own"),)}, ("Own.__init__",))
     assert p.traces(cls("Plain"), "")
     assert not p.traces(cls("Own"), "")

@@ -1,0 +1,303 @@
+"""Apply the findings' fixes, as `ruff check --fix` does, without ever corrupting a file.
+
+Fixes are applied in passes over the whole run: lint, apply the non-overlapping fixes of each
+file, lint again (a fix can uncover or settle other findings, and project rules see every file),
+until nothing changes or MAX_PASSES is reached. Every fixed text must still compile and parse
+with libcst; a fix that breaks it is dropped and reported, and the file's other fixes still
+apply. Files are written atomically (a temporary file in the same folder, then `os.replace`) in
+their own encoding, with their BOM, line endings and mode. Notebooks are never rewritten.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Sequence
+
+from prunelint.diagnostics import Diagnostic, Fix, Position
+from prunelint.source import Source, decode
+
+MAX_PASSES = 10
+Lint = Callable[[Sequence[Source]], list[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class FixFailure:
+    """A fix that was not applied, or a file that was not written, and why."""
+
+    filename: str
+    message: str
+    location: Position | None = None
+    code: str = ""
+
+    def describe(self) -> str:
+        where = self.filename
+        if self.location is not None:
+            where += f":{self.location.row}:{self.location.column}"
+        return f"{where}: {self.code + ': ' if self.code else ''}{self.message}"
+
+
+@dataclass
+class FixRun:
+    diagnostics: list[Diagnostic]  # what remains after fixing
+    originals: dict[str, Source]  # by filename, as read
+    fixed_texts: dict[str, str] = field(default_factory=dict)  # filename -> new text (changed only)
+    fixed: Counter = field(default_factory=Counter)  # filename -> findings fixed
+    failures: list[FixFailure] = field(default_factory=list)
+    notebooks: dict[str, int] = field(default_factory=dict)  # filename -> fixable findings left
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(self.fixed.values())
+
+
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe)
+
+
+def is_notebook(source: Source) -> bool:
+    return getattr(source, "cells", None) is not None or source.filename.endswith(".ipynb") or source.path.endswith(".ipynb")
+
+
+# -- applying edits to one text -------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, split only where Python ends a line (\\r\\n, \\r, \\n)."""
+    return _LINE.findall(text)
+
+
+class _Offsets:
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        for line in split_lines(text):
+            self.starts.append(self.starts[-1] + len(line))
+        self.length = len(text)
+
+    def __call__(self, position: Position) -> int:
+        if not 1 <= position.row <= len(self.starts):
+            raise ValueError(f"row {position.row} is outside the file")
+        offset = self.starts[position.row - 1] + position.column - 1
+        if offset < 0 or offset > self.length:
+            raise ValueError(f"column {position.column} is outside row {position.row}")
+        return offset
+
+
+def _ranges(fix: Fix, offsets: _Offsets) -> list[tuple[int, int, str]]:
+    ranges = sorted((offsets(e.location), offsets(e.end_location), e.content) for e in fix.edits)
+    for (start, end, _), (next_start, _, _) in zip(ranges, ranges[1:]):
+        if next_start < end:
+            raise ValueError("the fix's own edits overlap")
+    if any(end < start for start, end, _ in ranges):
+        raise ValueError("an edit ends before it starts")
+    return ranges
+
+
+def _apply(text: str, chosen: Iterable[list[tuple[int, int, str]]]) -> str:
+    edits = sorted((edit for ranges in chosen for edit in ranges), key=lambda e: (e[0], e[1]))
+    out, last = [], 0
+    for start, end, content in edits:
+        out.append(text[last:start])
+        out.append(content)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def parses(text: str, filename: str) -> bool:
+    """The same two checks a file passes before it is analysed: CPython's compiler and libcst."""
+    from prunelint.analyse import python_rejects
+    from prunelint.deepstack import with_deep_stack
+
+    if python_rejects(Source(filename, filename, text)) is not None:
+        return False
+    import libcst
+
+    try:
+        with_deep_stack(lambda: libcst.parse_module(text))
+    except (libcst.ParserSyntaxError, RecursionError):
+        return False
+    return True
+
+
+def fix_text(
+    text: str, diagnostics: Sequence[Diagnostic], unsafe: bool, filename: str = "<fix>"
+) -> tuple[str, list[Diagnostic], list[FixFailure]]:
+    """Apply the fixes of `diagnostics` that do not overlap an earlier one (the rest wait for the
+    next pass). Returns the new text, the findings fixed and the fixes refused."""
+    offsets = _Offsets(text)
+    failures: list[FixFailure] = []
+    candidates: list[tuple[int, int, Diagnostic, list[tuple[int, int, str]]]] = []
+    for diagnostic in diagnostics:
+        if not applicable(diagnostic, unsafe):
+            continue
+        try:
+            ranges = _ranges(diagnostic.fix, offsets)
+        except ValueError as exc:
+            failures.append(_failure(diagnostic, f"fix not applied: {exc}"))
+            continue
+        candidates.append((ranges[0][0], ranges[-1][1], diagnostic, ranges))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    chosen: list[tuple[Diagnostic, list[tuple[int, int, str]]]] = []
+    last_end = -1
+    for start, end, diagnostic, ranges in candidates:
+        # Touching is overlapping for an insertion: two insertions at one point have no order.
+        if start < last_end or (start == last_end and chosen and start == end):
+            continue
+        chosen.append((diagnostic, ranges))
+        last_end = end
+    if not chosen:
+        return text, [], failures
+    fixed = _apply(text, (ranges for _, ranges in chosen))
+    if parses(fixed, filename):
+        return fixed, [d for d, _ in chosen], failures
+    # Some fix breaks the file: keep every fix that does not, one at a time, so that one bad fix
+    # never hides the others.
+    kept: list[tuple[Diagnostic, list[tuple[int, int, str]]]] = []
+    for diagnostic, ranges in chosen:
+        trial = _apply(text, [r for _, r in kept] + [ranges])
+        if parses(trial, filename):
+            kept.append((diagnostic, ranges))
+        else:
+            failures.append(_failure(diagnostic, "fix not applied: the result would not parse"))
+    return _apply(text, (r for _, r in kept)), [d for d, _ in kept], failures
+
+
+def _failure(diagnostic: Diagnostic, message: str) -> FixFailure:
+    return FixFailure(diagnostic.filename, message, diagnostic.location, diagnostic.code)
+
+
+def _key(diagnostic: Diagnostic) -> tuple:
+    edits = tuple(e.content for e in diagnostic.fix.edits) if diagnostic.fix else ()
+    return (diagnostic.filename, diagnostic.code, diagnostic.message, edits)
+
+
+# -- the passes over a run ------------------------------------------------------------------------
+
+
+def fix_sources(sources: Sequence[Source], lint: Lint, unsafe: bool) -> FixRun:
+    """Lint and fix until stable. `lint` lints a set of sources and returns the kept findings."""
+    current = {s.filename: s for s in sources}
+    run = FixRun(diagnostics=[], originals=dict(current))
+    refused: set[tuple] = set()
+    seen_failures: set[str] = set()
+    for _ in range(MAX_PASSES):
+        diagnostics = lint(list(current.values()))
+        by_file: dict[str, list[Diagnostic]] = {}
+        for d in diagnostics:
+            if applicable(d, unsafe) and d.filename in current and _key(d) not in refused:
+                by_file.setdefault(d.filename, []).append(d)
+        changed = False
+        for filename, found in by_file.items():
+            source = current[filename]
+            if is_notebook(source):
+                run.notebooks[filename] = len(found)
+                continue
+            text, fixed, failures = fix_text(source.text, found, unsafe, filename)
+            for failure in failures:
+                refused.update(_key(d) for d in found if d.location == failure.location and d.code == failure.code)
+                if failure.describe() not in seen_failures:
+                    seen_failures.add(failure.describe())
+                    run.failures.append(failure)
+            if text != source.text:
+                current[filename] = replace(source, text=text)
+                run.fixed[filename] += len(fixed)
+                changed = True
+        run.diagnostics = diagnostics
+        if not changed:
+            break
+    else:
+        run.diagnostics = lint(list(current.values()))
+    run.fixed_texts = {
+        name: s.text for name, s in current.items() if s.text != run.originals[name].text
+    }
+    return run
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def write_fixed(source: Source, text: str) -> FixFailure | None:
+    """Write `text` over the file `source` was read from, atomically, keeping its encoding (PEP
+    263 cookie or BOM), its line endings (the fixes keep them) and its mode. Nothing is written
+    if the file changed since it was read."""
+    real = os.path.realpath(source.path)  # a symlink keeps pointing at the fixed file
+    try:
+        with open(real, "rb") as handle:
+            data = handle.read()
+        loaded = decode(data, source.filename, real)
+        if not isinstance(loaded, Source) or loaded.text != source.text:
+            return FixFailure(source.filename, "not written: the file changed while it was being fixed")
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        try:
+            body = text.encode(encoding)  # `utf-8-sig` writes the BOM back
+        except UnicodeEncodeError:
+            return FixFailure(source.filename, f"not written: the fixed text cannot be encoded as {encoding}")
+        mode = stat.S_IMODE(os.stat(real).st_mode)
+        folder, name = os.path.split(real)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".prunelint-fix")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, real)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        return FixFailure(source.filename, f"not written: {exc.strerror or exc}")
+    return None
+
+
+def unified_diff(filename: str, before: str, after: str) -> str:
+    lines = []
+    for line in difflib.unified_diff(split_lines(before), split_lines(after), fromfile=filename, tofile=filename):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        lines.append(line)
+    return "".join(lines)
+
+
+def fix_files(filenames: Sequence[str], options, unsafe: bool) -> FixRun:
+    """Read, then lint and fix `filenames` (Python files; the CLI keeps notebooks out) with the
+    engine's options. Unreadable files are findings, as in a plain run."""
+    from prunelint.engine import finalize, lint_sources
+    from prunelint.source import read_source
+
+    sources: list[Source] = []
+    errors: list[Diagnostic] = []
+    for filename in filenames:
+        loaded = read_source(filename, filename)
+        (sources if isinstance(loaded, Source) else errors).append(loaded)
+
+    def lint(current: Sequence[Source]) -> list[Diagnostic]:
+        found = errors + lint_sources(current, options)
+        return finalize(found, options, {s.filename: s.text for s in current})
+
+    return fix_sources(sources, lint, unsafe)
+
+
+def write_all(run: FixRun) -> list[FixFailure]:
+    """Write every fixed file; a file that cannot be written is reported and counts as unfixed."""
+    failures = []
+    for filename, text in run.fixed_texts.items():
+        failure = write_fixed(run.originals[filename], text)
+        if failure is not None:
+            failures.append(failure)
+            run.fixed.pop(filename, None)
+    return failures
