@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from prunelint.lazy import cst
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import arguments, is_empty_container
+from prunelint.rules.construction import arguments, is_empty_container, literal
 from prunelint.rules.cst_rule import CstRule
 
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ class AttentionAttributesNotUpdated(CstRule):
     model fails in forward with a shape error (#101, #287, #393, #516). Torch-Pruning's own
     examples do it right after pruning (`m.num_heads = pruner.num_heads[m.qkv]`).
 
-    The rule fires for a pruner built with `num_heads=` and stepped in the same file, when no
+    The rule fires for a pruner built with `num_heads=` and stepped in the same file (unless
+    both `prune_num_heads` and `prune_head_dims` are off, when attention keeps its shapes), when no
     such attribute (nor any attribute of a `config`) is assigned after the construction, or in
     another function of the file. A pruner that is built but stepped elsewhere is not judged.
     """
@@ -91,6 +92,12 @@ import torch_pruning as tp
 def make_pruner(model, x, imp, num_heads):
     pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
     return pruner
+""",
+        # Neither heads nor head dimensions are pruned: num_heads only groups the channels.
+        """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads, prune_head_dims=False)
+pruner.step()
 """,
         # An empty num_heads, and setattr with the attribute's name.
         """
@@ -203,10 +210,16 @@ def prune(model, x, imp, heads):
         name = dotted_name(target)
         if cls is None or name is None:
             return
-        heads = arguments(value, cls, self.api).get(
-            self.api.table("pruner_keywords").get("num_heads", "num_heads")
-        )
+        args = arguments(value, cls, self.api)
+        keywords = self.api.table("pruner_keywords")
+        heads = args.get(keywords.get("num_heads", "num_heads"))
         if heads is None or is_empty_container(heads):
+            return
+        # Neither heads nor head dimensions pruned: the attention modules keep their shapes.
+        switch = args.get(keywords.get("prune_num_heads", "prune_num_heads"))
+        dims = args.get("prune_head_dims")
+        heads_off = literal(switch) is False if switch is not None else not args.open
+        if heads_off and dims is not None and literal(dims) is False:
             return
         self._constructions.append(_Construction(value, name, self._tick(), self._scopes[-1]))
 
