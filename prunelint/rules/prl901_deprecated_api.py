@@ -114,6 +114,7 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
         self._not_plain: set[int] = set()
         self._bound: set[str] = set()
         self._in_strings: set[str] = set()
+        self._imported: dict[str, int] = {}  # local name -> how many imports bind it
 
     # -- collection (resolved in leave_Module, when every import has been seen) ------------------
     def visit_Attribute(self, node: "libcst.Attribute") -> None:
@@ -126,8 +127,11 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
             self._not_plain.add(id(name))
         if isinstance(node.name, cst.Name) and node.name.value in self._classes:
             self._imports.append(node)
-        if node.asname is not None:
-            self._bound.update(n.value for n in _names_in(node.asname.name))
+        if node.asname is None:  # `import a.b` binds `a`; `from m import a` binds `a`
+            local = _names_in(node.name)[0].value
+        else:
+            local = _names_in(node.asname.name)[0].value if _names_in(node.asname.name) else ""
+        self._imported[local] = self._imported.get(local, 0) + 1
 
     def visit_ImportFrom(self, node: "libcst.ImportFrom") -> None:
         if node.module is not None:
@@ -211,15 +215,11 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
                 old, new = node.attr.value, self._classes[node.attr.value]
                 fix = NodeFix(f"Replace `{old}` with `{new}`", (NodeEdit(node.attr, new),))
                 self.report(node.attr, self._message(old, new, " (an alias kept for compatibility)"), fix)
-        imported = [alias for alias in self._imports if self._imports_deprecated(alias, deprecated)]
-        counts: dict[str, int] = {}
-        for alias in imported:
-            counts[alias.name.value] = counts.get(alias.name.value, 0) + 1
-        for alias in imported:
-            old = alias.name.value
-            new = self._classes[old]
-            message = self._message(old, new, " (an alias kept for compatibility)")
-            self.report(alias.name, message, self._import_fix(alias, counts[old]))
+        for alias in self._imports:
+            if self._imports_deprecated(alias, deprecated):
+                old = alias.name.value
+                message = self._message(old, self._classes[old], " (an alias kept for compatibility)")
+                self.report(alias.name, message, self._import_fix(alias))
         for call in self._calls:
             self._keyword_reports(call)
 
@@ -237,14 +237,14 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
             return False
         return self.qualified_name(cst.Name(local.value)) in deprecated
 
-    def _import_fix(self, alias: "libcst.ImportAlias", imports_of_name: int) -> NodeFix | None:
+    def _import_fix(self, alias: "libcst.ImportAlias") -> NodeFix | None:
         old = alias.name.value
         new = self._classes[old]
         title = f"Import `{new}` instead of `{old}`"
         if alias.asname is not None:  # `MetaPruner as MP`: uses keep their own name
             return NodeFix(title, (NodeEdit(alias.name, new),))
         # The uses are renamed too: only where both names mean nothing else in this file.
-        if imports_of_name != 1 or old in self._bound or new in self._bound:
+        if self._imported.get(old) != 1 or new in self._imported or old in self._bound or new in self._bound:
             return None
         if old in self._in_strings or new in self._in_strings:
             return None
