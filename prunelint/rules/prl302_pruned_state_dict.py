@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prunelint.lazy import cst
+from prunelint.rules.base import Invalid
+from prunelint.rules.cst_rule import CstRule
+
+if TYPE_CHECKING:
+    import libcst
+
+    from prunelint.analysis.pruning_flow import CallEvent, PruneEvent, ScopeFlow
+
+
+class PrunedStateDict(CstRule):
+    """A pruned model is saved as a plain `state_dict()`.
+
+    A `state_dict()` holds tensors, not the architecture. After pruning, its shapes no longer
+    match the model class, so `model.load_state_dict(torch.load(path))` on a freshly built model
+    fails with size mismatches (#51, #436, #512).
+
+    Reported at `torch.save(m.state_dict(), ...)` (also inside a dict or list) when `m` was
+    surely pruned earlier in the same function or module body and not rebound since. Silent if
+    the scope also records the structure: `tp.state_dict(...)`, `tp.save(...)` or
+    `pruner.pruning_history()`.
+
+    Save the whole module (`torch.save(model, path)`, loaded with `weights_only=False`), use
+    `tp.state_dict(model)`/`tp.load_state_dict(model, ...)`, or save
+    `pruner.pruning_history()` and replay it with `pruner.load_pruning_history(...)` on a fresh
+    model before loading the weights.
+    """
+
+    CODE = "PRL302"
+    NAME = "pruned-state-dict"
+    MESSAGE = (
+        "`{model}` was pruned by `{how}()`, so its `state_dict()` no longer fits the original "
+        "architecture and loading it fails (#51, #436, #512). Save `torch.save({model}, path)`, "
+        "use `tp.state_dict({model})`, or also save `pruner.pruning_history()` to replay it."
+    )
+    PREFILTER_WORDS = ("state_dict",)
+
+    BAD_EXAMPLE = """
+        import torch
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+        pruner.step()
+        torch.save(model.state_dict(), "pruned.pth")
+    """
+    GOOD_EXAMPLE = """
+        import torch
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+        pruner.step()
+        torch.save(tp.state_dict(model), "pruned.pth")  # or torch.save(model, "pruned.pth")
+    """
+
+    VALID = [
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+pruner.step()
+torch.save(model, "pruned.pth")
+""",
+        # The history is saved too.
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+pruner.step()
+torch.save({"state_dict": model.state_dict(), "history": pruner.pruning_history()}, "ckpt.pth")
+""",
+        # Saved before pruning.
+        """
+import torch, torch_pruning as tp
+torch.save(model.state_dict(), "dense.pth")
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+pruner.step()
+""",
+        # Pruned only in a branch.
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+if args.prune:
+    pruner.step()
+torch.save(model.state_dict(), "model.pth")
+""",
+        # Another model's state_dict.
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(student, x, importance=imp)
+pruner.step()
+torch.save(teacher.state_dict(), "teacher.pth")
+""",
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+pruner.step()
+torch.save(model.state_dict(), "pruned.pth")
+""",
+            line=5,
+        ),
+        Invalid(
+            """
+import torch
+import torch_pruning as tp
+def prune_and_save(model, x, path):
+    pruner = tp.pruner.GroupNormPruner(model, x, importance=tp.importance.GroupMagnitudeImportance())
+    for g in pruner.step(interactive=True):
+        g.prune()
+    finetune(model)
+    torch.save({"epoch": 0, "model": model.state_dict()}, path)
+""",
+            line=9,
+        ),
+    ]
+
+    def leave_Module(self, original_node: "libcst.Module") -> None:
+        from prunelint.analysis.pruning_flow import module_flow, prune_events
+
+        for scope in module_flow(original_node):
+            prunes = prune_events(scope, self)
+            if not prunes or self._records_structure(scope):
+                continue
+            savers = self.api.table("saving").get("torch_save", ())
+            for call in scope.calls:
+                if self.qualified_name(call.node.func) in savers:
+                    self._check(scope, call, prunes)
+
+    def _records_structure(self, scope: "ScopeFlow") -> bool:
+        table = self.api.table("saving")
+        return any(
+            self.qualified_name(c.node.func) in table.get("structure_savers", ())
+            or c.method in table.get("structure_methods", ())
+            for c in scope.calls
+        )
+
+    def _check(self, scope: "ScopeFlow", save: "CallEvent", prunes: "list[PruneEvent]") -> None:
+        from prunelint.analysis.collector import dotted_name
+        from prunelint.analysis.pruning_flow import calls_in, pruned_before
+
+        saved = save.positional(0) or save.keyword("obj")
+        if saved is None:
+            return
+        for inner in calls_in(saved):
+            func = inner.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value == "state_dict" and not inner.args):
+                continue
+            model = dotted_name(func.value)
+            if model is None:
+                continue
+            prune = pruned_before(scope, prunes, model, save.index, save.chain)
+            if prune is not None:
+                self.report(save.node, self.MESSAGE.format(model=model, how=prune.call.func or "prune"))
+                return
