@@ -66,13 +66,14 @@ class CellMap:
 @dataclass(frozen=True)
 class Notebook:
     source: Source  # the virtual Python source; its `cells` is the map back
-    cell_map: CellMap
     # Findings about single cells that are not in the virtual source (a syntax error), already
     # located in their cell.
     cell_errors: tuple[Diagnostic, ...] = ()
 
-    def relocate(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-        return relocate(diagnostics, self.cell_map)
+    @property
+    def cell_map(self) -> CellMap:
+        assert self.source.cells is not None
+        return self.source.cells
 
 
 def relocate(diagnostics: Iterable[Diagnostic], cell_map: CellMap) -> list[Diagnostic]:
@@ -205,8 +206,7 @@ def _build(cells: Sequence[tuple[str, str]], python: bool, filename: str, path: 
             rows.append(row)
             shifts.append(shift)
     cell_map = CellMap(tuple(cell_numbers), tuple(rows), tuple(shifts))
-    source = Source(filename, path, "".join(lines), cells=cell_map)
-    return Notebook(source, cell_map, tuple(errors))
+    return Notebook(Source(filename, path, "".join(lines), cells=cell_map), tuple(errors))
 
 
 def _split(text: str) -> list[str]:
@@ -228,14 +228,16 @@ def python_lines(lines: Sequence[str]) -> list[tuple[str, int]] | None:
     expression in brackets (`("%d" \\n % n)`) or a `!` inside a string is Python's own.
     """
     out: list[tuple[str, int]] = []
-    first = lines[0].strip() if lines else ""
-    start = 0
+    # IPython drops the blank lines above a cell magic before it looks for one.
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    out.extend(("\n", 0) for _ in range(start))
+    first = lines[start].strip() if start < len(lines) else ""
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
         if name not in _PYTHON_CELL_MAGICS:
             return None
         out.append(("\n", 0))
-        start = 1
+        start += 1
     scanner = _LogicalLines()
     in_escape = False  # a magic or shell line continued with a backslash
     for line in lines[start:]:

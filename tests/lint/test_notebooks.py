@@ -8,9 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prunelint.diagnostics import Position
-from prunelint.notebook import CellMap, parse_notebook, python_lines, read_notebook
+from prunelint.notebook import CellMap, Notebook, parse_notebook, python_lines, read_notebook
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 
@@ -98,6 +100,9 @@ def test_cell_magics() -> None:
     assert python_lines(["%%writefile prune.py\n", "import torch\n"]) is None
     assert converted("%%time\nx = 1\n") == ["\n", "x = 1\n"]
     assert converted("%%capture out\n%pip install x\n") == ["\n", "pass\n"]
+    # Blank lines above a cell magic do not hide it, and keep their rows.
+    assert python_lines(["\n", "%%bash\n", "echo hi\n"]) is None
+    assert converted("\n%%time\nx = 1\n") == ["\n", "\n", "x = 1\n"]
 
 
 # --- the virtual source and its map --------------------------------------------------------------
@@ -105,7 +110,7 @@ def test_cell_magics() -> None:
 
 def test_virtual_source_joins_code_cells_only() -> None:
     nb = parse_notebook(PRUNING.encode(), "nb.ipynb", "nb.ipynb")
-    assert not isinstance(nb, type(None)) and hasattr(nb, "source")
+    assert isinstance(nb, Notebook)
     assert nb.source.text == IMPORTS + "pass\nmodel = load()\npass\nx = 1\n" + BUILD_UNDER_NO_GRAD
     assert nb.cell_map.cells == (2, 2, 2, 3, 3, 4, 4, 4)
     assert nb.cell_map.rows == (1, 2, 3, 1, 2, 1, 2, 3)
@@ -295,3 +300,26 @@ def test_unreadable_and_folder_notebooks(tmp_path: Path) -> None:
     (tmp_path / "dir.ipynb").mkdir()
     assert "is a directory" in read_notebook(str(tmp_path / "dir.ipynb"), "dir.ipynb").message
     assert "cannot read file" in read_notebook(str(tmp_path / "missing.ipynb"), "missing.ipynb").message
+
+
+# --- rows never shift ----------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    ["%time f()", "!ls \\", "x = (", ")", "'''", '"', "#", "\\", "%%time", "%%bash", "a?", "y = !pwd", "    ", "pass", "f'{x}'"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=4).map(" ".join), max_size=8))
+def test_every_line_keeps_its_row(lines: list[str]) -> None:
+    """Whatever the cell holds, each line stays one line: rows map back one to one."""
+    cell = [line + "\n" for line in lines]
+    out = python_lines(cell)
+    if out is not None:
+        assert len(out) == len(cell)
+        assert all(text.endswith("\n") and text.count("\n") == 1 for text, _ in out)
+        nb = parse_notebook(
+            json.dumps({"cells": [{"cell_type": "code", "source": cell}]}).encode(), "n.ipynb", "n.ipynb"
+        )
+        assert isinstance(nb, Notebook)
+        assert nb.cell_map.rows in ((), tuple(range(1, len(cell) + 1)))
