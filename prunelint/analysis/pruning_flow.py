@@ -147,10 +147,6 @@ def _shares_loop(a: Chain, b: Chain) -> bool:
     return any(f.kind in LOOPS for f in a[: common_prefix(a, b)])
 
 
-def in_loop(chain: Chain) -> bool:
-    return any(f.kind in LOOPS for f in chain)
-
-
 def int_literal(expr: cst.BaseExpression | None) -> int | None:
     if isinstance(expr, cst.Integer):
         try:
@@ -626,12 +622,6 @@ def is_backward(call: CallEvent, rule: "CstRule") -> bool:
     if call.method is not None and call.method in table.get("backward_methods", ()):
         return True  # `loss.backward()`, `scaler.scale(loss).backward()`
     return rule.qualified_name(call.node.func) in table.get("backward_functions", ())
-
-
-def qualified_in(rule: "CstRule", expr: cst.BaseExpression, names: Sequence[str]) -> str | None:
-    """The entry of `names` that `expr` (a callee) refers to, through imports."""
-    name = rule.qualified_name(expr)
-    return name if name is not None and name in names else None
 
 
 def is_optimizer_call(rule: "CstRule", call: cst.Call) -> bool:

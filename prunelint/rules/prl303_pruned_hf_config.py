@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prunelint.lazy import cst
 from prunelint.rules.base import Invalid
 from prunelint.rules.cst_rule import CstRule
 

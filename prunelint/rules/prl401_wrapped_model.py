@@ -9,7 +9,7 @@ from prunelint.rules.cst_rule import CstRule
 if TYPE_CHECKING:
     import libcst
 
-    from prunelint.analysis.pruning_flow import PrunerVar, ScopeFlow
+    from prunelint.analysis.pruning_flow import ScopeFlow
 
 
 class WrappedModel(CstRule):
