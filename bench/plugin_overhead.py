@@ -1,28 +1,45 @@
 """Cost of the default check_prunable against bare Torch-Pruning on the same model.
 
-Bare: build BasePruner (dependency graph), prune one step, one forward.
-python bench/plugin_overhead.py            # small CNN, well under a minute
-python bench/plugin_overhead.py --large    # + ResNet-50- and BERT-base-sized transformers configs
+Bare Torch-Pruning is the work a user does without the check: build the pruner (its
+dependency graph), prune one step with the same ratio, importance, ignored layers and, for
+transformers models, the same attention-head settings (as in Torch-Pruning's
+examples/transformers/prune_hf_bert.py, head counts written back), then one forward.
+The model copy it prunes is made before its clock starts.
+
+"per probe" is the whole check_prunable call divided by its number of probes, set-up
+included (reference forward/backward, output-group analysis, MAC counts); the target is at
+most 3x bare. "each further probe" is the cost one more probe adds (copy, prune, checks):
+(default check - check with probes=0) / 2. Times are CPU seconds of this process with one
+torch thread, so that other processes on a shared machine change them little; wall seconds
+are printed beside them.
+
+python bench/plugin_overhead.py                 # small CNN + exhaustive-mode growth, ~30 s
+python bench/plugin_overhead.py --large         # + ResNet-50- and BERT-base-sized transformers models
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import os
+import platform
+import statistics
 import time
 import warnings
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch_pruning as tp
 
 from pytest_prune import check_prunable
+from pytest_prune.report import PruneReport
 
 
 class SmallCNN(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, widths: Sequence[int] = (32, 64, 64, 128)) -> None:
         super().__init__()
         layers, c = [], 3
-        for width in (32, 64, 64, 128):
+        for width in widths:
             layers += [nn.Conv2d(c, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU()]
             c = width
         self.features = nn.Sequential(*layers)
@@ -32,52 +49,143 @@ class SmallCNN(nn.Module):
         return self.fc(self.features(x).mean((2, 3)))
 
 
-def bare(model: nn.Module, inputs, ignored) -> float:
-    start = time.perf_counter()
+def _call(model: nn.Module, inputs: Any) -> Any:
+    return model(**inputs) if isinstance(inputs, dict) else model(inputs)
+
+
+def _head_settings(model: nn.Module) -> Tuple[Dict[nn.Module, int], List[nn.Module]]:
+    """num_heads for every BERT-style self-attention, as Torch-Pruning's BERT example builds it."""
+    heads: Dict[nn.Module, int] = {}
+    attentions = []
+    for m in model.modules():
+        if all(isinstance(getattr(m, n, None), nn.Linear) for n in ("query", "key", "value")):
+            for proj in (m.query, m.key, m.value):
+                heads[proj] = m.num_attention_heads
+            attentions.append(m)
+    return heads, attentions
+
+
+class Clock:
+    """Wall and CPU seconds; the machine is shared, so ratios are taken on CPU time (one torch thread)."""
+
+    def __enter__(self) -> "Clock":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def bare(model: nn.Module, inputs: Any, ignored: Sequence[str], ratio: float = 0.5) -> Clock:
     m = copy.deepcopy(model)
-    kwargs = {} if isinstance(inputs, torch.Tensor) else {}
-    pruner = tp.pruner.BasePruner(m, inputs, importance=tp.importance.MagnitudeImportance(),
-                                  pruning_ratio=0.5, ignored_layers=[m.get_submodule(n) for n in ignored], **kwargs)
-    pruner.step()
-    with torch.no_grad():
-        m(**inputs) if isinstance(inputs, dict) else m(inputs)
-    return time.perf_counter() - start
+    with Clock() as clock:
+        heads, attentions = _head_settings(m)
+        extra: Dict[str, Any] = {}
+        if heads:
+            extra = dict(num_heads=heads, prune_num_heads=True, prune_head_dims=False, head_pruning_ratio=ratio)
+        pruner = tp.pruner.BasePruner(m, inputs, importance=tp.importance.MagnitudeImportance(p=2),
+                                      pruning_ratio=ratio, ignored_layers=[m.get_submodule(n) for n in ignored],
+                                      **extra)
+        pruner.step()
+        for a in attentions:
+            a.num_attention_heads = pruner.num_heads[a.query]
+            a.attention_head_size = a.query.out_features // a.num_attention_heads
+            a.all_head_size = a.query.out_features
+        with torch.no_grad():
+            _call(m, inputs)
+    return clock
 
 
-def run(name: str, model: nn.Module, inputs, repeats: int) -> None:
-    check_prunable(model, inputs)  # warm-up (and learn which layers the check keeps)
-    report = None
-    check_times, bare_times = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        report = check_prunable(model, inputs)
-        check_times.append(time.perf_counter() - start)
-        bare_times.append(bare(model, inputs, report.ignored_layers))
-    assert report is not None
-    c, b = min(check_times), min(bare_times)
-    per_probe = ", ".join(f"{k} {v:.3f}s" for k, v in report.probe_seconds.items())
-    print(f"{name}: params {report.params_before:,} -> {report.params_after:,}")
-    print(f"  bare Torch-Pruning : {b:.3f}s")
-    print(f"  check_prunable     : {c:.3f}s  ({len(report.probes)} probes: {per_probe})")
-    print(f"  ratio              : {c / b:.1f}x bare  ({c / b / len(report.probes):.1f}x per probe)")
+def timed_check(model: nn.Module, inputs: Any, **options: Any) -> Tuple[Clock, PruneReport]:
+    with Clock() as clock:
+        report = check_prunable(model, inputs, **options)
+    return clock, report
+
+
+def _median(clocks: List[Clock]) -> Tuple[float, float]:
+    return statistics.median(c.cpu for c in clocks), statistics.median(c.wall for c in clocks)
+
+
+def compare(name: str, model: nn.Module, inputs: Any, repeats: int) -> None:
+    _, report = timed_check(model, inputs)  # warm-up; also tells which layers the check keeps
+    full: List[Clock] = []
+    single: List[Clock] = []
+    bares: List[Clock] = []
+    for _ in range(repeats):  # interleaved, so load changes hit every side
+        clock, report = timed_check(model, inputs)
+        full.append(clock)
+        single.append(timed_check(model, inputs, probes=0)[0])
+        bares.append(bare(model, inputs, report.ignored_layers))
+    (c, cw), (c1, _), (b, bw) = _median(full), _median(single), _median(bares)
+    n = len(report.probes)
+    probe = (c - c1) / (n - 1)
+    print(f"{name}: params {report.params_before:,} -> {report.params_after:,}, "
+          f"{len(report.groups)} groups; CPU seconds (wall), median of {repeats}")
+    print(f"  bare Torch-Pruning         : {b:7.3f}s ({bw:.3f}s)")
+    print(f"  check_prunable, {n} probes   : {c:7.3f}s ({cw:.3f}s)")
+    print(f"    set-up (once per check)  : {c1 - probe:7.3f}s")
+    print(f"    each further probe       : {probe:7.3f}s  -> {probe / b:.2f}x bare")
+    print(f"  per probe (total / {n})      : {c / n:7.3f}s  -> {c / n / b:.2f}x bare  (target <= 3x)")
+
+
+def exhaustive_growth(repeats: int) -> None:
+    """exhaustive=True prunes every group alone, for every probe: cost grows with groups x probes."""
+    print("exhaustive mode (SmallCNN chains of n conv layers; 3 probes; CPU seconds, median of "
+          f"{repeats}):")
+    print(f"  {'groups':>6} {'default':>9} {'exhaustive':>11} {'attempts':>9} {'per attempt':>12} {'bare':>8}")
+    x = torch.randn(2, 3, 32, 32)
+    for depth in (2, 4, 8, 16):
+        model = SmallCNN([32] * depth).eval()
+        timed_check(model, x)
+        default, _ = _median([timed_check(model, x)[0] for _ in range(repeats)])
+        runs = [timed_check(model, x, exhaustive=True) for _ in range(repeats)]
+        full, _ = _median([clock for clock, _ in runs])
+        report = runs[0][1]
+        attempts = len(report.probes)
+        b, _ = _median([bare(model, x, report.ignored_layers) for _ in range(repeats)])
+        extra = (full - default) / max(attempts - 3, 1)
+        print(f"  {len(report.groups):>6} {default:>8.3f}s {full:>10.3f}s {attempts:>9} {extra:>11.4f}s {b:>7.4f}s")
+    print("  attempts: 3 whole-model probes + 3 per group; per attempt: the extra time / extra attempts")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", action="store_true", help="also ResNet-50- and BERT-base-sized models")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each side for the small models")
+    parser.add_argument("--large-repeats", type=int, default=3, help="runs of each side for the large models")
+    parser.add_argument("--no-exhaustive", action="store_true", help="skip the exhaustive-mode growth table")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1 by default: CPU time then measures work, not spinning)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     torch.manual_seed(0)
-    run("small CNN", SmallCNN().eval(), torch.randn(2, 3, 32, 32), args.repeats)
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
+    print(f"machine: {cpu}, {os.cpu_count()} cores, torch {torch.__version__} (threads {torch.get_num_threads()}), "
+          f"torch-pruning {tp.__version__}; load average at start {load[0]:.2f}")
+    compare("small CNN", SmallCNN().eval(), torch.randn(2, 3, 32, 32), args.repeats)
     if args.large:
+        import transformers
         from transformers import BertConfig, BertForSequenceClassification, ResNetConfig, ResNetForImageClassification
+
+        transformers.logging.set_verbosity_error()
 
         resnet = ResNetForImageClassification(ResNetConfig(layer_type="bottleneck", depths=[3, 4, 6, 3],
                                                            hidden_sizes=[256, 512, 1024, 2048])).eval()
-        run("ResNet-50-sized (transformers)", resnet, torch.randn(1, 3, 64, 64), 1)
+        compare("ResNet-50-sized (transformers)", resnet, torch.randn(1, 3, 64, 64), args.large_repeats)
+        del resnet
         bert = BertForSequenceClassification(BertConfig()).eval()
-        run("BERT-base-sized", bert, {"input_ids": torch.randint(0, 1000, (1, 32))}, 1)
+        compare("BERT-base-sized", bert, {"input_ids": torch.randint(0, 1000, (1, 32))}, args.large_repeats)
+    if not args.no_exhaustive:
+        exhaustive_growth(max(1, args.repeats // 2))
+    if hasattr(os, "getloadavg"):
+        print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -65,9 +65,14 @@ def analyse(
     root_module_types: Sequence[type] = DEFAULT_ROOT_TYPES,
     unwrapped_parameters: Any = None,
     customized_pruners: Any = None,
+    outputs: Optional[List[Any]] = None,
 ) -> GraphInfo:
-    """Find the groups whose pruning would change an output's shape, and all group roots."""
-    outputs: List[Any] = []
+    """Find the groups whose pruning would change an output's shape, and all group roots.
+
+    `outputs`, if given, receives what the traced forward returned (still attached to its
+    autograd graph), so the caller can reuse that forward instead of running another.
+    """
+    outputs = [] if outputs is None else outputs
 
     def capturing_forward(m: nn.Module, inputs: Any) -> Any:
         out = forward_fn(m, inputs)
