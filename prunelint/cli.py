@@ -26,6 +26,7 @@ from prunelint.selection import Selection, SelectionError, enabled_codes, valida
 from prunelint.source import Source, decode, file_error, read_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MIN_FILES_PER_JOB = 8
 
 
 class UsageError(Exception):
@@ -78,14 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    run = parser.add_argument_group("execution")
     fixes = parser.add_argument_group("fixes")
     fixes.add_argument("--fix", dest="fix", action="store_true", default=False, help="apply the safe fixes and rewrite the files (never notebooks)")
     fixes.add_argument("--no-fix", dest="fix", action="store_false", help="report only (the default)")
     fixes.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=False, help="also apply (with --fix) or offer the unsafe fixes")
     fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help="never apply or offer the unsafe fixes (the default)")
     fixes.add_argument("--diff", action="store_true", help="print a diff of what the fixes would change, and write nothing; exit 1 if something would change")
-    run.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="parallel processes (0: one per CPU; default 1)")
+    run = parser.add_argument_group("execution")
+    run.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="parallel processes (0: one per CPU; default: one per CPU when many files need parsing, else 1)")
+    run.add_argument("--no-cache", dest="cache", action="store_false", default=None, help="neither read nor write the .prunelint_cache")
+    # For the benchmark's check that the prefilter changes no finding: parse every file.
+    run.add_argument("--no-prefilter", dest="prefilter", action="store_false", help=argparse.SUPPRESS)
     return parser
 
 
@@ -138,7 +142,7 @@ def _api(settings: Settings):
 
 def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     args = build_parser().parse_args(list(argv))
-    if args.jobs < 0:
+    if args.jobs is not None and args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
     settings = _settings(args)
     rules = load_rules()
@@ -152,6 +156,10 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         codes=codes,
         api=_api(settings),
         jobs=args.jobs or (os.cpu_count() or 1),
+        # Like ruff, every CPU by default, but a process pool only pays off beyond a few files.
+        min_files_per_job=MIN_FILES_PER_JOB if args.jobs is None else 1,
+        cache=settings.cache if args.cache is None else args.cache,
+        prefilter=args.prefilter,
         roots=(os.getcwd(),),
     )
     paths = args.paths or ["."]
@@ -160,6 +168,8 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if "-" in paths and args.stdin_filename:
         named.add(os.path.abspath(args.stdin_filename))
     options = replace(options, named_files=frozenset(named))
+    if args.fix or args.diff:
+        return _check_fixing(paths, options, rules, args, stdout, stderr)
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("`-` (stdin) cannot be combined with other paths")
@@ -168,8 +178,6 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         found = discover(paths, settings)
         diagnostics = lint_files(found.files, options)
         missing = [file_error(p, "no such file or directory") for p in found.missing]
-    if args.fix or args.diff:
-        return _check_fixing(paths, options, rules, args, stdout, stderr)
         diagnostics = sorted(diagnostics + finalize(missing, options, {}), key=Diagnostic.sort_key)
         texts = {}
     _report(diagnostics, settings.output_format, rules, args, stdout, texts)
@@ -178,14 +186,6 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[Diagnostic], dict[str, str]]:
-    filename = stdin_filename or "-"
-    if stdin_filename and options.settings.force_exclude:
-        if Excluder(options.settings).force_excluded(Path(stdin_filename), False):
-            return [], {}
-    data = sys.stdin.buffer.read()
-    if is_notebook(filename):
-        return _lint_stdin_notebook(data, filename, options)
 def _is_notebook_name(filename: str) -> bool:
     return filename.lower().endswith(".ipynb")
 
@@ -301,6 +301,14 @@ def _write_bytes(stream: TextIO, data: bytes) -> None:
     buffer.flush()
 
 
+def _lint_stdin(stdin_filename: str | None, options: LintOptions) -> tuple[list[Diagnostic], dict[str, str]]:
+    filename = stdin_filename or "-"
+    if stdin_filename and options.settings.force_exclude:
+        if Excluder(options.settings).force_excluded(Path(stdin_filename), False):
+            return [], {}
+    data = sys.stdin.buffer.read()
+    if is_notebook(filename):
+        return _lint_stdin_notebook(data, filename, options)
     loaded = decode(data, filename, os.path.abspath(filename))
     if not isinstance(loaded, Source):
         return finalize([loaded], options, {}), {}
@@ -327,6 +335,7 @@ def _report(
     args: argparse.Namespace,
     stdout: TextIO,
     texts: dict[str, str],
+    fixed: int = 0,
 ) -> None:
     from prunelint.formatters import render
 
@@ -335,7 +344,6 @@ def _report(
         counts = Counter(d.code for d in diagnostics)
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             stdout.write(f"{count:>5}\t{code}\t{infos[code].name}\n")
-    fixed: int = 0,
         if counts and not args.quiet:
             stdout.write(f"Found {_errors(len(diagnostics))}.\n")
         return

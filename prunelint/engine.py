@@ -44,13 +44,19 @@ class LintOptions:
     # such a file is parsed when it imports a local module outside the run, and that module
     # is read for context.
     named_files: frozenset[str] = frozenset()
+    # `.prunelint_cache` (prunelint/cache.py): the CLI turns it on; the API writes nothing.
+    cache: bool = False
+    # With more than one job, a round with fewer files than this per job runs in-process:
+    # starting workers costs more than parsing a handful of files. 1 when -j is explicit.
+    min_files_per_job: int = 1
 
 
 def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnostic]:
     sources: list[Source] = []
     diagnostics: list[Diagnostic] = []
+    cache = _open_cache(options)
     for filename in filenames:
-        loaded = load_source(filename, filename)
+        loaded = cache.source(filename, load_source) if cache else load_source(filename, filename)
         if isinstance(loaded, Notebook):
             diagnostics.extend(loaded.cell_errors)
             loaded = loaded.source
@@ -58,9 +64,35 @@ def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnosti
             sources.append(loaded)
         else:
             diagnostics.append(loaded)
-    diagnostics.extend(lint_sources(sources, options))
-    kept = finalize(diagnostics, options, {s.filename: s.text for s in sources})
+    diagnostics.extend(lint_sources(sources, options, cache))
+    if cache:
+        cache.save()
+    kept = finalize(diagnostics, options, _Texts(sources))
     return in_cells(kept, sources)
+
+
+def _open_cache(options: LintOptions):
+    if not options.cache:
+        return None
+    from prunelint.cache import FileCache
+
+    return FileCache.open(options)
+
+
+class _Texts(dict):
+    """filename (or absolute path) -> text, read only for the files asked for (noqa and
+    positions, for files with findings): the cache leaves unchanged files unread."""
+
+    def __init__(self, sources: Iterable[Source], by_path: bool = False) -> None:
+        super().__init__()
+        self._sources = {os.path.abspath(s.path) if by_path else s.filename: s for s in sources}
+
+    def __contains__(self, filename: object) -> bool:
+        return filename in self._sources
+
+    def __missing__(self, filename: str) -> str:
+        text = self[filename] = self._sources[filename].text
+        return text
 
 
 def load_source(path: str, filename: str) -> "Source | Notebook | Diagnostic":
@@ -82,7 +114,7 @@ def in_cells(diagnostics: list[Diagnostic], sources: Iterable[Source]) -> list[D
     return sorted(moved, key=Diagnostic.sort_key)
 
 
-def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagnostic]:
+def lint_sources(sources: Sequence[Source], options: LintOptions, cache=None) -> list[Diagnostic]:
     cst_rules = options.rules.cst_rules(options.codes)
     project_rules = options.rules.project_rules(options.codes)
     parse_all = not options.prefilter or any(rule.PREFILTER_WORDS is None for rule in cst_rules)
@@ -97,10 +129,10 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
         if parse_all:
             chosen, pending = pending, []
         else:
-            mentions = _mentions(words)
+            mentions = cache.mention_test(words) if cache else _mentions(words)
             chosen, rest = [], []
             for source in pending:
-                wanted = mentions(source.text) or (
+                wanted = mentions(source) or (
                     first and project_rules and _imports_outside_run(source, linted, options)
                 )
                 (chosen if wanted else rest).append(source)
@@ -108,9 +140,9 @@ def lint_sources(sources: Sequence[Source], options: LintOptions) -> list[Diagno
         first = False
         if not chosen:
             break
-        results.extend(_run(chosen, options, cst_rules))
+        results.extend(_run(chosen, options, cst_rules, cache))
         if project_rules:
-            results += _imported_context(results, linted, options, cst_rules)
+            results += _imported_context(results, linted, options, cst_rules, cache)
         if not project_rules or not pending:
             break
         new_words = expansion_words(_context(results, options)) - words
@@ -144,7 +176,7 @@ def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOp
 
 
 def _imported_context(
-    results: list[FileResult], linted: frozenset[str], options: LintOptions, cst_rules: tuple
+    results: list[FileResult], linted: frozenset[str], options: LintOptions, cst_rules: tuple, cache=None
 ) -> list[FileResult]:
     """Parse the unlinted modules that analysed files import from, transitively, for context.
 
@@ -162,7 +194,7 @@ def _imported_context(
         seen.update(wanted)
         budget -= len(wanted)
         loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p)), Source)]
-        for result in _run(loaded, options, cst_rules):
+        for result in _run(loaded, options, cst_rules, cache):
             result.context_only = True
             extra.append(result)
     return extra
@@ -170,7 +202,7 @@ def _imported_context(
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
     facts = [r.facts for r in results if r.facts is not None]
-    texts = {os.path.abspath(r.source.path): r.source.text for r in results}
+    texts = _Texts((r.source for r in results), by_path=True)
     cells = {os.path.abspath(r.source.path): r.source.cells for r in results if r.source.cells is not None}
     return ProjectContext(Project(facts, options.roots, options.api), texts, cells)
 
@@ -181,18 +213,32 @@ def _mentions(words: Iterable[str]):
     ordered = sorted(words)
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
 
-    def mentions(text: str) -> bool:
+    def mentions(source: Source) -> bool:
+        text = source.text
         return any(word in text for word in ordered) and pattern.search(text) is not None
 
     return mentions
 
 
-def _run(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
+def _run(sources: list[Source], options: LintOptions, cst_rules: tuple, cache=None) -> list[FileResult]:
+    if cache is None:
+        return _analyse_all(sources, options, cst_rules)
+    hits, misses = cache.split(sources)
+    fresh = _analyse_all([sources[i] for i in misses], options, cst_rules)
+    for index, result in zip(misses, fresh):
+        cache.remember(result)
+        hits[index] = result
+    return [hits[i] for i in range(len(sources))]
+
+
+def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
+    if not sources:
+        return []
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
     from prunelint.analyse import analyse
 
     work = partial(analyse, api=options.api, cst_rules=cst_rules)
-    jobs = min(options.jobs, len(sources))
+    jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]
     from concurrent.futures import ProcessPoolExecutor

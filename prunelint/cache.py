@@ -1,0 +1,316 @@
+"""The `.prunelint_cache`: what a run learnt of each file, so that an unchanged file is neither
+parsed nor (usually) even read again.
+
+Like ruff's cache, it lives in the project's folder, is keyed by prunelint's version, the
+configuration and the selected rules, and holds one entry per file, valid for that file's
+content. An entry keeps the file's per-file result (facts and findings) and which prefilter
+words it mentions. A file whose size and modification time are those recorded is trusted
+without being read, except when its modification time is too close to the moment the entry
+was written to tell two writes apart (git's "racy" files); then its content is compared.
+
+The cache is an optimisation only: a missing, stale, corrupt or unwritable cache gives the same
+findings as no cache, and never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+import prunelint
+from prunelint.source import Source
+
+if TYPE_CHECKING:
+    from prunelint.analysis.facts import ModuleFacts
+    from prunelint.diagnostics import Diagnostic
+    from prunelint.engine import LintOptions
+    from prunelint.results import FileResult
+
+FORMAT = 1  # bump when the layout of `_Entry` changes
+# A file modified this close to the moment its entry was made may have changed again within
+# the same timestamp tick; its content is compared instead of trusting its size and time.
+RACY_SECONDS = 2.0
+
+
+@dataclass
+class _Entry:
+    filename: str  # as displayed: findings carry it
+    stat: tuple[int, int]  # (mtime_ns, size)
+    written: float  # time.time() when the entry was made
+    digest: bytes  # of the decoded text
+    tested: frozenset[str]  # prefilter words looked for in this content...
+    mentioned: frozenset[str]  # ...and those found
+    result: tuple["ModuleFacts | None", list["Diagnostic"]] | None = None  # once parsed
+
+
+class StoredSource(Source):
+    """A file that the cache vouches for: its text is read only if something asks for it."""
+
+    def __init__(self, filename: str, path: str) -> None:  # noqa: D107 - frozen: set directly
+        object.__setattr__(self, "filename", filename)
+        object.__setattr__(self, "path", path)
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        loaded = self.__dict__.get("_text")
+        if loaded is None:
+            source = _read(self.path, self.filename)
+            # The file was vouched for a moment ago; if it has become unreadable, lint it as empty
+            # rather than fail: the next run reports it.
+            loaded = source.text if isinstance(source, Source) else ""
+            object.__setattr__(self, "_text", loaded)
+        return loaded
+
+    def __reduce__(self):  # worker processes get a plain Source
+        return (Source, (self.filename, self.path, self.text))
+
+
+def _read(path: str, filename: str) -> "Source | Diagnostic":
+    from prunelint.source import read_source
+
+    return read_source(path, filename)
+
+
+def _digest(text: str) -> bytes:
+    # Not for security: the fastest stable hash in hashlib (sha1 is about twice blake2b's speed).
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def run_key(options: "LintOptions") -> str:
+    """Everything besides a file's own content that its per-file result depends on."""
+    settings = options.settings
+    parts: list[object] = [
+        FORMAT,
+        prunelint.__version__,
+        sys.version,
+        os.getcwd(),  # displayed names and relative paths in facts
+        options.roots,
+        sorted(options.codes),
+        # The API data is the data file (stamped below) extended by the settings; the settings
+        # are tuples and strings, whose repr is stable from run to run (a frozenset's is not).
+        repr(replace(settings, output_format="concise")),
+    ]
+    # The code of the rules and of the analysis: a rule edited in a development install, or a
+    # third-party rule upgraded, must not be answered from the old results.
+    modules = {Path(prunelint.__file__).parent}
+    for code in sorted(options.codes):
+        rule = options.rules.rules.get(code)
+        module = sys.modules.get(rule.__module__) if rule is not None else None
+        if module is not None and getattr(module, "__file__", None):
+            parts.append(_stamp(module.__file__))
+    for folder in modules:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            parts.extend(_stamp(os.path.join(root, f)) for f in sorted(files) if f.endswith((".py", ".toml")))
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _stamp(path: str) -> tuple[str, int, int]:
+    stat = _stat(path) or (0, 0)
+    return (path, *stat)
+
+
+def cache_folder(options: "LintOptions") -> Path:
+    folder = Path(options.settings.cache_dir)
+    return folder if folder.is_absolute() else Path(options.settings.root) / folder
+
+
+class FileCache:
+    """One run's view of the cache: look up, record, and write back once at the end."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.folder = folder
+        self.file = folder / f"{key}.pickle"
+        self.entries: dict[str, _Entry] = _load(self.file)
+        self.dirty = False
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
+        self._current: dict[str, _Entry] = {}  # entries checked against their file in this run
+        self._now = time.time()
+
+    @classmethod
+    def open(cls, options: "LintOptions") -> "FileCache":
+        return cls(cache_folder(options), run_key(options))
+
+    # Reading files --------------------------------------------------------------------------
+
+    def source(self, filename: str, load: Callable[[str, str], object]) -> object:
+        """The file as a Source, not read from disk when its entry is surely current; else
+        what `load(path, filename)` gives (a Source, a notebook, a PRL000 finding)."""
+        path = os.path.abspath(filename)
+        entry = self.entries.get(path)
+        if entry is not None and entry.filename == filename:
+            stat = _stat(filename)
+            if stat == entry.stat and stat[0] / 1e9 < entry.written - RACY_SECONDS:
+                return StoredSource(filename, filename)
+        loaded = load(filename, filename)
+        if isinstance(loaded, Source):
+            self._refresh(path, loaded)
+        return loaded
+
+    def _refresh(self, path: str, source: Source) -> _Entry:
+        """The entry for this content: kept if the content is the same, else a fresh one."""
+        current = self._current.get(path)
+        if current is not None:
+            return current
+        if getattr(source, "cells", None) is not None:
+            # A notebook: its text is made from JSON, not read as is; never vouched for by
+            # its size and time. Its entry lives for this run only.
+            empty = self._intern(frozenset())
+            entry = _Entry(source.filename, (0, 0), self._now, _digest(source.text), empty, empty)
+            self._current[path] = entry
+            return entry
+        entry = self.entries.get(path)
+        if not (isinstance(source, StoredSource) and entry is not None):
+            digest = _digest(source.text)
+            stat = _stat(source.path) or (0, 0)
+            if entry is not None and entry.digest == digest and entry.filename == source.filename:
+                # Same content: from now on its size and time vouch for it (once not racy).
+                if entry.stat != stat or stat[0] / 1e9 >= entry.written - RACY_SECONDS:
+                    entry.stat, entry.written = stat, self._now
+                    self.dirty = True
+            else:
+                empty = self._intern(frozenset())
+                entry = _Entry(source.filename, stat, self._now, digest, empty, empty)
+                self.entries[path] = entry
+                self.dirty = True
+        self._current[path] = entry
+        return entry
+
+    def _intern(self, words: frozenset[str]) -> frozenset[str]:
+        # Thousands of files share a few word sets; one object each keeps the pickle small.
+        return self._interned.setdefault(words, words)
+
+    # The prefilter --------------------------------------------------------------------------
+
+    def mention_test(self, words: Iterable[str]) -> Callable[[Source], bool]:
+        """Whether a file mentions one of `words` as a whole word, answered from the cache
+        when the file's entry has already looked for all of them."""
+        wanted = frozenset(words)
+        patterns: dict[str, re.Pattern[str]] = {}
+
+        def found_in(text: str, candidates: Iterable[str]) -> frozenset[str]:
+            hits = set()
+            for word in candidates:
+                if word in text:  # a substring search rules out most files cheaply
+                    if word not in patterns:
+                        patterns[word] = re.compile(r"\b" + re.escape(word) + r"\b")
+                    if patterns[word].search(text):
+                        hits.add(word)
+            return frozenset(hits)
+
+        def test(source: Source) -> bool:
+            path = os.path.abspath(source.path)
+            entry = self._refresh(path, source)
+            if not wanted <= entry.tested:
+                missing = wanted - entry.tested
+                entry.mentioned = self._intern(entry.mentioned | found_in(source.text, missing))
+                entry.tested = self._intern(entry.tested | missing)
+                self.dirty = True
+            return not wanted.isdisjoint(entry.mentioned)
+
+        return test
+
+    # Per-file results -----------------------------------------------------------------------
+
+    def split(self, sources: Sequence[Source]) -> tuple[dict[int, "FileResult"], list[int]]:
+        """Results found in the cache by position, and the positions still to analyse."""
+        from prunelint.results import FileResult
+
+        hits: dict[int, FileResult] = {}
+        misses: list[int] = []
+        for index, source in enumerate(sources):
+            entry = self._refresh(os.path.abspath(source.path), source)
+            if entry.result is None:
+                misses.append(index)
+            else:
+                facts, diagnostics = entry.result
+                hits[index] = FileResult(source, facts, list(diagnostics))
+        return hits, misses
+
+    def remember(self, result: "FileResult") -> None:
+        entry = self._refresh(os.path.abspath(result.source.path), result.source)
+        entry.result = (result.facts, list(result.diagnostics))
+        self.dirty = True
+
+    # Writing --------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write atomically (a temporary file, then a rename); failures are silent."""
+        if not self.dirty:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                _write_atomic(ignore, b"# Automatically created by prunelint.\n*\n")
+            tag = self.folder / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write_atomic(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n# prunelint cache\n")
+            data = pickle.dumps((FORMAT, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+            _write_atomic(self.file, data)
+            self.dirty = False
+            _forget_old(self.folder, keep=self.file)
+        except Exception:  # a read-only tree, a full disk, an unpicklable plugin fact
+            pass
+
+
+KEEP_FILES = 8
+
+
+def _forget_old(folder: Path, keep: Path) -> None:
+    """Another version, configuration or rule selection writes another file: keep the newest."""
+    stored = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in stored[KEEP_FILES:]:
+        if old != keep:
+            old.unlink()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide it from the group
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _load(file: Path) -> dict[str, _Entry]:
+    """The stored entries, or none when the file is missing, unreadable or not ours."""
+    try:
+        with open(file, "rb") as handle:
+            stored = pickle.load(handle)
+    except Exception:  # missing, truncated, garbage, or classes that have since changed
+        return {}
+    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT and isinstance(stored[1], dict)):
+        return {}
+    entries = stored[1]
+    if not all(isinstance(e, _Entry) for e in entries.values()):
+        return {}
+    return entries
+
+
+__all__ = ["FileCache", "StoredSource", "cache_folder", "run_key"]

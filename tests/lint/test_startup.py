@@ -1,0 +1,76 @@
+"""Start-up stays lean: a run over a tree that never mentions Torch-Pruning loads the rules but
+never executes libcst, never starts worker processes, and never imports torch.
+
+A fresh interpreter is needed: the test process itself has long since imported libcst.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from prunelint.cli import main
+    from prunelint.plugins import load_rules
+
+    rules = load_rules()
+    code = main(sys.argv[1:])
+    heavy = sorted(
+        m for m in sys.modules
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.analyse"))
+    )
+    print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
+    """
+)
+
+
+def probe(tmp_path: Path, *argv: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def write_plain_tree(root: Path) -> None:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    # What every training script says, and none of it can matter without Torch-Pruning.
+    (root / "pkg" / "train.py").write_text(
+        "import torch\n\n\ndef train(model, loader, epochs):\n"
+        "    model = torch.compile(model)\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x, y in loader:\n        optimizer.zero_grad()\n"
+        "        torch.nn.functional.mse_loss(model(x), y).backward()\n        optimizer.step()\n"
+        "    torch.save(model.state_dict(), 'model.pt')\n"
+    )
+    (root / "pkg" / "hf.py").write_text(
+        "from transformers import AutoModel\n\nmodel = AutoModel.from_pretrained('bert-base-uncased')\n"
+        "model.save_pretrained('out')\n"
+    )
+    (root / "notes.py").write_text("# pruning, in the gardening sense\nx = 1\n")
+
+
+def test_a_tree_without_torch_pruning_never_executes_libcst(tmp_path):
+    write_plain_tree(tmp_path)
+    for argv in ([], ["--no-cache"]):
+        result = probe(tmp_path, "--isolated", "-q", *argv, ".")
+        assert result["code"] == 0
+        assert result["rules"] > 0
+        assert result["heavy"] == [], result["heavy"]
+    # The second run above answered from the cache: still nothing heavy.
+    assert (tmp_path / ".prunelint_cache").is_dir()
+
+
+def test_the_probe_can_fail(tmp_path):
+    """The same probe sees libcst once a file needs parsing, so the test above can fail."""
+    write_plain_tree(tmp_path)
+    (tmp_path / "prune.py").write_text("import torch_pruning as tp\n")
+    result = probe(tmp_path, "--isolated", "-q", "--no-cache", ".")
+    assert "prunelint.analyse" in result["heavy"]
+    assert any(m.startswith("libcst.") for m in result["heavy"])
