@@ -261,13 +261,13 @@ def _make_context(model, example_inputs, dev, importance, pruning_ratio, ignored
         original_names=original_names, pruner_class=pruner_class or tp.pruner.BasePruner,
         is_hf=is_hf, atol=atol,
     )
-    # The graph is traced on a copy, and that forward's outputs become the reference: one copy
-    # and one forward fewer than a separate reference run.
-    traced = copy_model(ref, dev)
+    # The graph is traced on the reference copy itself, and that forward's outputs become the
+    # reference outputs: no copy and no forward of its own. (Tracing on ref also keeps the
+    # ignored modules and remapped parameters below in the graph they belong to.)
     outputs: List[Any] = []
     try:
         ctx.graph = analyse(
-            traced, inputs, forward_fn=forward,
+            ref, inputs, forward_fn=forward,
             ignored_modules=[ref.get_submodule(n) for n in ignored_names],
             root_module_types=pruner_kwargs.get("root_module_types", DEFAULT_ROOT_TYPES),
             unwrapped_parameters=_remap(pruner_kwargs.get("unwrapped_parameters"), ctx, ref),
@@ -282,7 +282,7 @@ def _make_context(model, example_inputs, dev, importance, pruning_ratio, ignored
             hints=["Torch-Pruning traces the model with autograd; unusual control flow or non-tensor "
                    "outputs may need forward_fn= or output_transform="]),
             device=str(dev), pruning_ratio=pruning_ratio) from None
-    ctx.reference = _reference(ctx, traced, outputs[:1])
+    ctx.reference = _reference(ctx, ref, outputs[:1])
     if keep_output_shapes:
         ctx.ignored_names = ctx.ignored_names + [n for n in ctx.graph.output_layers if n not in ctx.ignored_names]
     return ctx
@@ -329,7 +329,7 @@ def _remap(obj: Any, ctx: _Context, target: nn.Module) -> Any:
 
 
 def _reference(ctx: _Context, model: nn.Module, traced: Sequence[Any] = ()) -> _Reference:
-    """Outputs and gradients of the unpruned `model` (a copy of ctx.ref), from the forward that
+    """Outputs and gradients of the unpruned `model` (ctx.ref or a copy), from the forward that
     traced it if there was one."""
     try:
         outputs = traced[0] if traced else ctx.forward(model, ctx.inputs)
@@ -341,6 +341,7 @@ def _reference(ctx: _Context, model: nn.Module, traced: Sequence[Any] = ()) -> _
             hints=["this fails before any pruning: check the model and example_inputs"]),
             device=str(ctx.device), pruning_ratio=ctx.pruning_ratio) from None
     grads = [n for n, p in model.named_parameters() if p.grad is not None]
+    model.zero_grad(set_to_none=True)  # `model` may be ctx.ref, which every probe copies
     return _Reference(
         shapes=[tuple(t.shape) for t in tensors], dtypes=[t.dtype for t in tensors], grad_names=grads,
         params=sum(p.numel() for p in ctx.ref.parameters()), macs=_count_macs(ctx.ref, ctx.inputs),

@@ -79,13 +79,13 @@ def analyse(
         outputs.append(out)
         return out
 
-    dg = tp.DependencyGraph().build_dependency(
+    # Through build_dependency_graph: a forward that raises leaves no tracing hooks behind.
+    dg = build_dependency_graph(
         model,
-        example_inputs=example_inputs,
+        example_inputs,
         forward_fn=capturing_forward,
         unwrapped_parameters=unwrapped_parameters,
         customized_pruners=customized_pruners,
-        verbose=False,
     )
     out_fns = {t.grad_fn for out in outputs for t in tensors_of(out) if t.grad_fn is not None}
     output_nodes = {node for node in dg.module2node.values() if node.grad_fn in out_fns}
