@@ -34,7 +34,10 @@ class OptimizerBeforePruning(CstRule):
         "and used after it: pruning replaces the parameters, so it optimises dead tensors and "
         "the pruned model is not trained. Build the optimizer after pruning."
     )
-    PREFILTER_WORDS = ("parameters",)
+    # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
+    # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
+    # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
+    PREFILTER_WORDS = ("torch_pruning",)
 
     BAD_EXAMPLE = """
         import torch

@@ -37,7 +37,10 @@ class PrunedStateDict(CstRule):
         "architecture and loading it fails (#51, #436, #512). Save `torch.save({model}, path)`, "
         "use `tp.state_dict({model})`, or also save `pruner.pruning_history()` to replay it."
     )
-    PREFILTER_WORDS = ("state_dict",)
+    # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
+    # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
+    # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
+    PREFILTER_WORDS = ("torch_pruning",)
 
     BAD_EXAMPLE = """
         import torch

@@ -30,7 +30,9 @@ class PrunedHfConfig(CstRule):
     CODE = "PRL303"
     NAME = "pruned-hf-config"
     MESSAGE = "Pruned Hugging Face model saved or loaded inconsistently."
-    PREFILTER_WORDS = ("save_pretrained", "ignore_mismatched_sizes")
+    # Both cases need a file that uses Torch-Pruning; `save_pretrained` alone is in every
+    # Hugging Face script.
+    PREFILTER_WORDS = ("torch_pruning",)
 
     STALE_CONFIG = (
         "`{model}` was pruned by `{how}()` but `{model}.config` was not updated before "

@@ -29,7 +29,10 @@ class WrappedModel(CstRule):
     CODE = "PRL401"
     NAME = "wrapped-model"
     MESSAGE = "The pruner is given a wrapped model."
-    PREFILTER_WORDS = ("jit", "compile", "DataParallel", "DistributedDataParallel", "FullyShardedDataParallel")
+    # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
+    # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
+    # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
+    PREFILTER_WORDS = ("torch_pruning",)
 
     SCRIPTED = (
         "error: the pruner is given `{model}`, a TorchScript module from `{how}()`: Torch-Pruning "

@@ -37,7 +37,10 @@ class CausalLmUseCache(CstRule):
         "`from_pretrained`, or set `{model}.config.use_cache = False` before building the pruner."
     )
     DEFAULT_ENABLED = False
-    PREFILTER_WORDS = ("from_pretrained",)
+    # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
+    # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
+    # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
+    PREFILTER_WORDS = ("torch_pruning",)
 
     BAD_EXAMPLE = """
         import torch_pruning as tp
