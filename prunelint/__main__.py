@@ -1,5 +1,9 @@
 import sys
 
-from prunelint.cli import main
+try:
+    from prunelint.cli import main
+except KeyboardInterrupt:  # Ctrl-C while starting: the same message as during a run
+    sys.stderr.write("error: interrupted\n")
+    sys.exit(130)
 
 sys.exit(main())

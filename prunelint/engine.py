@@ -241,12 +241,9 @@ def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) 
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+    from prunelint.workers import map_in_processes
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        chunk = max(1, len(sources) // (jobs * 4))
-        return list(pool.map(work, sources, chunksize=chunk))
+    return map_in_processes(work, sources, jobs, chunksize=max(1, len(sources) // (jobs * 4)))
 
 
 def expansion_words(context: ProjectContext) -> set[str]:
