@@ -75,8 +75,9 @@ class Excluder:
         return self.name_excluded(path, is_dir)
 
     def file_excluded(self, folder_rel: str | None, name: str, names_only: bool) -> bool:
-        """`excluded(folder / name, False)` for a file of a walked folder, given the folder's
-        path relative to the config's folder (None outside it): no Path per file."""
+        """`excluded(folder / name, ...)` for an entry of a walked folder (a folder's name ends
+        with `/`), given the folder's path relative to the config's folder (None outside it):
+        no Path per entry."""
         if names_only or folder_rel is None:
             return self.name_spec.match_file(name)
         return self.spec.match_file(name if folder_rel == "." else f"{folder_rel}/{name}")
@@ -154,7 +155,6 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     files: list[str] = []
     missing: list[str] = []
     seen: set[str] = set()
-    reals: dict[str, str] = {}
 
     def add(path: Path) -> None:
         key = os.path.realpath(path)  # never raises, even on a symlink loop
@@ -178,27 +178,27 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
         # --force-exclude). Below it, a relative pattern would match every entry through that
         # folder, so only the names of the entries themselves are checked.
         top_excluded = excluder.force_excluded(absolute, True)
-        is_excluded = excluder.name_excluded if top_excluded else excluder.excluded
+        # Path arithmetic per entry was most of a no-finding run's time on a large tree, so a
+        # folder's displayed and real paths are its parent's plus its name (os.walk does not
+        # enter linked folders), and excludes match strings.
+        shows = {str(absolute): display_path(os.path.relpath(absolute) if not path.is_absolute() else str(absolute))}
+        reals = {str(absolute): os.path.realpath(absolute)}
         for folder, dirnames, filenames in os.walk(absolute, followlinks=False):
             here = Path(folder)
-            # Computed once per folder rather than per file: the per-file path arithmetic was
-            # most of a no-finding run's time on a large tree.
-            shown = display_path(os.path.relpath(folder) if not path.is_absolute() else folder)
-            # os.walk does not enter linked folders, so a folder's real path is its parent's
-            # plus its name: one realpath per argument, not per folder.
-            real = reals.pop(folder, None) or os.path.realpath(folder)
-            kept = []
-            for name in sorted(dirnames):
-                child = here / name
-                if is_excluded(child, True):
-                    continue
-                if settings.respect_gitignore and gitignores.ignored(child, True, boundary):
-                    continue
-                kept.append(name)
-                reals[os.path.join(folder, name)] = os.path.join(real, name)
-            dirnames[:] = kept
+            shown, real = shows.pop(folder), reals.pop(folder)
             folder_rel = excluder.relative(here)
             ignores = settings.respect_gitignore and gitignores._chain(here, boundary)
+            kept = []
+            for name in sorted(dirnames):
+                if excluder.file_excluded(folder_rel, name + "/", names_only=top_excluded):
+                    continue
+                if ignores and gitignores.ignored(here / name, True, boundary):
+                    continue
+                kept.append(name)
+                child = os.path.join(folder, name)
+                shows[child] = name if shown == "." else f"{shown}/{name}"
+                reals[child] = os.path.join(real, name)
+            dirnames[:] = kept
             for name in sorted(filenames):
                 if not name.endswith(PYTHON_SUFFIXES):
                     continue
