@@ -298,11 +298,24 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+_BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict", "bytes", "str", "int", "float", "bool"})
+
+
+class _Unpickler(pickle.Unpickler):
+    """Only prunelint's own records: the cache lives in the linted tree, and a pickle that
+    someone committed there must not be able to run code (ruff's cache cannot either)."""
+
+    def find_class(self, module: str, name: str):  # type: ignore[override]
+        if module == "prunelint" or module.startswith("prunelint.") or (module == "builtins" and name in _BUILTINS):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
 def _load(file: Path) -> dict[str, _Entry]:
     """The stored entries, or none when the file is missing, unreadable or not ours."""
     try:
         with open(file, "rb") as handle:
-            stored = pickle.load(handle)
+            stored = _Unpickler(handle).load()
     except Exception:  # missing, truncated, garbage, or classes that have since changed
         return {}
     if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT and isinstance(stored[1], dict)):

@@ -132,6 +132,22 @@ def test_a_corrupt_cache_is_ignored_silently(lint, write, tmp_path):
         assert (result.out, result.err, result.code) == (expected.out, "", 1)
 
 
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_a_planted_pickle_cannot_run_code(lint, write, tmp_path):
+    """The cache sits in the linted tree: a pickle committed there must not execute."""
+    tree(write)
+    expected = lint(".")
+    for file in cache_files(tmp_path):
+        file.write_bytes(pickle.dumps((1, {"a.py": Boom()})))
+    result = lint(".")
+    assert not (tmp_path / "pwned").exists()
+    assert (result.out, result.err) == (expected.out, "")
+
+
 def test_an_unwritable_cache_folder_is_ignored(lint, write, tmp_path):
     tree(write)
     write("pyproject.toml", '[tool.prunelint]\ncache-dir = "blocker/cache"\n')
