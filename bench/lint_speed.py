@@ -101,8 +101,9 @@ def findings(exe: list[str], tree: Path, cwd: Path, *extra: str) -> list[tuple]:
     _, _, text, code = run_once(prunelint_argv(exe, tree, "--output-format", "json", *extra), cwd)
     if code != 0:
         sys.exit(f"error: prunelint {' '.join(extra)} failed on {tree} (exit {code}):\n{text[-2000:]}")
+    # Names are shown relative to the working folder: compare absolute ones.
     return sorted(
-        (d["filename"], d["location"]["row"], d["location"]["column"], d["code"], d["message"])
+        (os.path.normpath(os.path.join(cwd, d["filename"])), d["location"]["row"], d["location"]["column"], d["code"], d["message"])
         for d in json.loads(text)
     )
 
@@ -142,7 +143,8 @@ def check_fast_paths(exe: list[str], tree: Path, work: Path, label: str, sample:
             )
     if not (cache_cwd / ".prunelint_cache").is_dir():
         sys.exit("error: the cached runs wrote no .prunelint_cache")
-    print(f"  {label}: {len(reference)} findings, identical with the prefilter off, the cache cold and warm, -j1 and -j2")
+    prefilter = f"the prefilter off (on every {sample}th file)" if sample > 1 else "the prefilter off"
+    print(f"  {label}: {len(reference)} findings, identical with {prefilter}, the cache cold and warm, -j1 and -j2")
     return len(reference)
 
 
