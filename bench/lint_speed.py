@@ -71,11 +71,16 @@ def find_exe(name: str, peers_bin: str | None) -> str | None:
     return shutil.which(name)
 
 
+# Every tool runs as installed: with its bytecode cached. A development environment that sets
+# PYTHONDONTWRITEBYTECODE would otherwise recompile an editable install's modules on every run.
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PRUNELINT_DEBUG")}
+
+
 def run_once(argv: list[str], cwd: Path, timeout: float | None = None) -> tuple[float, int, str, int]:
     """Wall time, peak RSS in KiB (the largest process of the run), stdout, exit code."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = None if timeout is None else start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
