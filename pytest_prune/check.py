@@ -60,6 +60,10 @@ class _Reference:
     grad_names: List[str]
     params: int
     macs: Optional[float]
+    # False while grad_names are the parameters the traced autograd graph reaches (no backward
+    # was run: for BERT-base it costs as much as pruning). Any failure that rests on them
+    # runs the real unpruned backward first (_confirm_reference), so verdicts do not change.
+    backward_ran: bool = True
 
 
 @dataclass
@@ -334,18 +338,60 @@ def _reference(ctx: _Context, model: nn.Module, traced: Sequence[Any] = ()) -> _
     try:
         outputs = traced[0] if traced else ctx.forward(model, ctx.inputs)
         tensors = tensors_of(outputs)
-        _backward(tensors)
+        if not traced:
+            _backward(tensors)
     except Exception as exc:  # noqa: BLE001
         raise PruneCheckFailure(ctx.model_name, Diagnosis(
             stage="the unpruned model's forward/backward", probe="-", error=_one_line(exc),
             hints=["this fails before any pruning: check the model and example_inputs"]),
             device=str(ctx.device), pruning_ratio=ctx.pruning_ratio) from None
-    grads = [n for n, p in model.named_parameters() if p.grad is not None]
-    model.zero_grad(set_to_none=True)  # `model` may be ctx.ref, which every probe copies
+    if traced:
+        grads = _reachable_parameters(model, tensors)
+    else:
+        grads = [n for n, p in model.named_parameters() if p.grad is not None]
     return _Reference(
         shapes=[tuple(t.shape) for t in tensors], dtypes=[t.dtype for t in tensors], grad_names=grads,
         params=sum(p.numel() for p in ctx.ref.parameters()), macs=_count_macs(ctx.ref, ctx.inputs),
+        backward_ran=not traced,
     )
+
+
+def _reachable_parameters(model: nn.Module, tensors: List[torch.Tensor]) -> List[str]:
+    """Parameters that _backward(tensors) would give a gradient: the leaves the graph reaches."""
+    leaves: set = set()
+    stack = []
+    for t in tensors:
+        if t.requires_grad and t.is_floating_point():
+            if t.grad_fn is None:
+                leaves.add(id(t))  # an output that is a parameter itself
+            else:
+                stack.append(t.grad_fn)
+    seen: set = set()
+    while stack:
+        fn = stack.pop()
+        if fn in seen:
+            continue
+        seen.add(fn)
+        leaf = getattr(fn, "variable", None)  # AccumulateGrad nodes hold their leaf tensor
+        if leaf is not None:
+            leaves.add(id(leaf))
+        stack.extend(nxt for nxt, _ in fn.next_functions if nxt is not None)
+    return [n for n, p in model.named_parameters() if id(p) in leaves]
+
+
+def _confirm_reference(ctx: _Context) -> _Reference:
+    """The unpruned backward that set-up skipped, run once when a verdict depends on it.
+
+    Raises the "unpruned model's forward/backward" failure if it fails there too; otherwise
+    grad_names become exactly the parameters that got a gradient (a custom autograd Function
+    may return None for an input the graph reaches).
+    """
+    ref = ctx.reference
+    assert ref is not None
+    if not ref.backward_ran:
+        real = _reference(ctx, copy_model(ctx.ref, ctx.device))
+        ref.grad_names, ref.backward_ran = real.grad_names, True
+    return ref
 
 
 def _backward(tensors: List[torch.Tensor]) -> None:
@@ -558,6 +604,7 @@ def _check_forward(ctx: _Context, model: nn.Module, group: Optional[GroupChange]
     try:
         _backward(tensors)
     except Exception as exc:  # noqa: BLE001
+        _confirm_reference(ctx)  # a backward that fails unpruned too is not pruning's fault
         raise _StageError("backward", _one_line(exc), group=group) from None
     return tensors
 
@@ -569,6 +616,9 @@ def _verify(ctx: _Context, attempt: _Attempt, require_fewer_params: bool = True)
     tensors = _check_forward(ctx, model, None, attempt.attentions)
     params = dict(model.named_parameters())
     missing = [n for n in ref.grad_names if n in params and params[n].numel() and params[n].grad is None]
+    if missing and not ref.backward_ran:
+        real = set(_confirm_reference(ctx).grad_names)
+        missing = [n for n in missing if n in real]
     if missing:
         raise _StageError("gradients", f"{len(missing)} parameters got no gradient after pruning: "
                           + ", ".join(missing[:5]))

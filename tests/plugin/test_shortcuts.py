@@ -1,0 +1,108 @@
+"""The check's shortcuts (no reference backward, MACs and round trip without cloning tensors,
+tracing on the reference copy) must give the verdicts and numbers the long way gives."""
+import pytest
+import torch
+import torch.nn as nn
+import torch_pruning as tp
+
+import prune_models as pm
+from pytest_prune import PruneCheckFailure, check_prunable
+from pytest_prune.check import _count_macs, _reachable_parameters
+from pytest_prune.modes import call_model, tensors_of
+
+X = torch.randn(2, 3, 8, 8)
+
+
+class _NoGradient(torch.autograd.Function):
+    """Reached by the autograd graph, yet gives its input no gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None
+
+
+class _NoBackward(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("this op has no backward")
+
+
+class CutGradientNet(nn.Module):
+    """stem gets no gradient before pruning; the check must not blame pruning for that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.mid = nn.Conv2d(8, 16, 1)
+        self.head = nn.Conv2d(16, 4, 1)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.mid(_NoGradient.apply(self.stem(x)))))
+
+
+class NoBackwardNet(CutGradientNet):
+    def forward(self, x):
+        return self.head(torch.relu(self.mid(_NoBackward.apply(self.stem(x)))))
+
+
+class ParamOutputNet(nn.Module):
+    """One output is a parameter itself (a leaf with no grad_fn)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.scale = nn.Parameter(torch.ones(3))
+
+    def forward(self, x):
+        return self.conv(x), self.scale
+
+
+@pytest.mark.parametrize("make", [pm.ResidualNet, CutGradientNet, ParamOutputNet])
+def test_reachable_parameters_match_a_real_backward(make) -> None:
+    model = make()
+    tensors = tensors_of(call_model(model, X))
+    reached = _reachable_parameters(model, tensors)
+    torch.stack([t.float().sum() for t in tensors if t.requires_grad]).sum().backward()
+    got = [n for n, p in model.named_parameters() if p.grad is not None]
+    if make is CutGradientNet:
+        # The graph reaches stem, the backward does not: the over-approximation the check confirms.
+        assert set(reached) - set(got) == {"stem.weight", "stem.bias"}
+        assert set(got) <= set(reached)
+    else:
+        assert reached == got
+
+
+def test_parameter_without_gradient_before_pruning_passes() -> None:
+    report = check_prunable(CutGradientNet(), X)
+    assert report.params_after < report.params_before
+
+
+def test_backward_failing_unpruned_is_reported_as_such() -> None:
+    with pytest.raises(PruneCheckFailure, match="unpruned model's forward/backward") as info:
+        check_prunable(NoBackwardNet(), X)
+    assert "this op has no backward" in str(info.value)
+
+
+def test_macs_equal_torch_prunings_own_count() -> None:
+    model = pm.ResidualNet()
+    before = {n: (p.clone(), p._version) for n, p in model.named_parameters()}
+    macs = _count_macs(model, X)
+    assert macs == tp.utils.count_ops_and_params(model, X)[0]
+    assert not any(hasattr(m, "__flops__") for m in model.modules())  # counters went on a copy
+    for n, p in model.named_parameters():
+        assert p._version == before[n][1] and torch.equal(p, before[n][0])
+
+
+def test_report_macs_match_a_direct_count() -> None:
+    model = pm.ResidualNet()
+    report = check_prunable(model, X)
+    assert report.macs_before == tp.utils.count_ops_and_params(model, X)[0]
+    assert report.macs_after == tp.utils.count_ops_and_params(report.model, X)[0]
