@@ -5,8 +5,10 @@ Every failure becomes a PRL000 finding at a location, never an exception for the
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
+import stat
 import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,6 +42,12 @@ def file_error(filename: str, message: str, row: int = 1, column: int = 1) -> Di
 
 def decode(data: bytes, filename: str, path: str) -> Source | Diagnostic:
     """Decode as Python does: a BOM or PEP 263 cookie, else UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # UTF-32's BOMs start so too
+        return file_error(
+            filename,
+            "UTF-16 or UTF-32 text (it starts with that byte order mark): "
+            "Python source must be UTF-8 or an ASCII-compatible encoding",
+        )
     if b"\x00" in data:
         offset = data.index(b"\x00")
         row = data.count(b"\n", 0, offset) + 1
@@ -47,6 +55,10 @@ def decode(data: bytes, filename: str, path: str) -> Source | Diagnostic:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if data.startswith(codecs.BOM_UTF8) and exc.msg == "encoding problem: utf-8":  # tokenize's words
+            return file_error(
+                filename, "cannot decode: a UTF-8 byte order mark, but a coding cookie for another encoding"
+            )
         return file_error(filename, f"cannot decode: {exc.msg}")
     try:
         text = data.decode(encoding)
@@ -64,8 +76,23 @@ def read_source(path: str, filename: str) -> Source | Diagnostic:
     try:
         if os.path.isdir(path):
             return file_error(filename, "is a directory, not a Python file")
+        kind = _special_kind(os.stat(path).st_mode)
+        if kind:  # reading a named pipe with no writer would hang the run
+            return file_error(filename, f"not a regular file ({kind}): not read (use `-` to lint stdin)")
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return file_error(filename, f"cannot read file: {exc.strerror or exc}")
     return decode(data, filename, path)
+
+
+def _special_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return ""
