@@ -48,6 +48,7 @@ class Tool:
     name: str
     argv: list[str]
     cwd: Path
+    ok_codes: tuple[int, ...] = (0, 1)  # exit codes of a run that linted (findings or not)
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     skipped: str = ""
@@ -171,7 +172,7 @@ def time_tools(tools: list[Tool], runs: int, peer_timeout: float) -> None:
             tool.skipped = f"> {peer_timeout:.0f} s (warm-up timed out; not timed)"
             print(f"  warm-up {tool.name}: over {peer_timeout:.0f} s, skipped on this tree", flush=True)
             continue
-        if code not in (0, 1):
+        if code not in tool.ok_codes:
             tool.skipped = f"failed (exit {code})"
             print(f"  warm-up {tool.name}: exit {code}, skipped:\n{text[-1500:]}", flush=True)
             continue
@@ -297,7 +298,8 @@ def main() -> int:
             if "torchfix" in peers:
                 tools.append(Tool("TorchFix", [peers["torchfix"], str(tree)], work))
             if "fixit" in peers:
-                tools.append(Tool("Fixit", [peers["fixit"], "lint", str(tree)], work))
+                # Fixit's exit code is a bit set: 1 violations, 2 fixes available.
+                tools.append(Tool("Fixit", [peers["fixit"], "lint", str(tree)], work, ok_codes=(0, 1, 2, 3)))
             time_tools(tools, args.runs, args.peer_timeout)
             ratios = [
                 ("prunelint / ruff (target ≤ 0.5 on tree 1)", "prunelint", "ruff"),
