@@ -52,6 +52,7 @@ class Tool:
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     skipped: str = ""
+    timed_out_after: float = 0.0  # when skipped because its warm-up took longer than this
 
 
 def package_dir(name: str) -> Path:
@@ -170,6 +171,7 @@ def time_tools(tools: list[Tool], runs: int, peer_timeout: float) -> None:
             elapsed, rss, text, code = run_once(tool.argv, tool.cwd, timeout=peer_timeout)
         except subprocess.TimeoutExpired:
             tool.skipped = f"> {peer_timeout:.0f} s (warm-up timed out; not timed)"
+            tool.timed_out_after = peer_timeout
             print(f"  warm-up {tool.name}: over {peer_timeout:.0f} s, skipped on this tree", flush=True)
             continue
         if code not in tool.ok_codes:
@@ -202,14 +204,10 @@ def table(title: str, tools: list[Tool], baseline: str, ratios: list[tuple[str, 
         if a in medians and b in medians:
             rows.append(f"- {label}: {medians[a] / medians[b]:.2f}")
         else:
-            skipped = next((t for t in tools if t.name in (a, b) and t.skipped), None)
-            if skipped is not None and a in medians and skipped.name == b:
-                rows.append(f"- {label}: below {medians[a] / skipped_timeout(skipped):.3f} ({b} not timed)")
+            slow = next((t for t in tools if t.name == b and t.timed_out_after), None)
+            if slow is not None and a in medians:
+                rows.append(f"- {label}: below {medians[a] / slow.timed_out_after:.3f} ({b} took longer than {slow.timed_out_after:.0f} s)")
     return "\n".join(rows)
-
-
-def skipped_timeout(tool: Tool) -> float:
-    return float(tool.skipped.split()[1])
 
 
 def machine() -> str:
