@@ -15,6 +15,10 @@ ALL = frozenset({"*"})
 def noqa_lines(text: str) -> dict[int, frozenset[str]]:
     """Map each row holding a noqa comment to the codes it silences (ALL for a bare `# noqa`)."""
     found: dict[int, frozenset[str]] = {}
+    if _NOQA.search(text) is None:
+        # Most files with findings have no noqa comment at all, and tokenizing a file costs
+        # more than the rest of a cached run's work on it.
+        return found
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
