@@ -18,6 +18,7 @@ from torch_pruning import ops
 from . import hf
 from .devices import resolve_device
 from .deadline import TimeLimitExceeded, time_limit
+from .isolation import torch_pruning_state_kept
 from .errors import Diagnosis, GroupChange, InvalidOption, MemberChange, PruneCheckFailure
 from .graph import DEFAULT_ROOT_TYPES, GraphInfo, analyse
 from .hints import hints_for
@@ -125,10 +126,18 @@ def check_prunable(
         probe_list = parse_probes(probes)
     except (TypeError, ValueError) as exc:
         raise InvalidOption(f"probes={probes!r}: {exc}") from None
+    if isinstance(model, torch.jit.ScriptModule):
+        # Torch-Pruning traces eager modules through autograd; a scripted module's parameters
+        # are not reached, so the check would report "nothing was pruned" for the wrong reason.
+        raise PruneCheckFailure(type(model).__name__, Diagnosis(
+            stage="tracing", probe="-",
+            error="a TorchScript module (torch.jit.script or torch.jit.trace) cannot be traced by Torch-Pruning",
+            hints=["check the eager nn.Module, before scripting it: prune first, then script the pruned model"]),
+            device=str(dev), pruning_ratio=pruning_ratio)
     before = fingerprint(model)
     phase: List[str] = ["building the dependency graph"]
     try:
-        with time_limit(time_limit_s, phase):
+        with time_limit(time_limit_s, phase), torch_pruning_state_kept():
             return _check(model, example_inputs, dev, probe_list, before, phase, started, importance=importance,
                           pruning_ratio=pruning_ratio, ignored_layers=ignored_layers,
                           keep_output_shapes=keep_output_shapes, exhaustive=exhaustive, atol=atol,
