@@ -54,7 +54,8 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
         return FileResult(source, None, [file_error(source.filename, message, exc.raw_line, exc.raw_column + 1)])
     names = ImportNames()
     collector = FactCollector(source.path, api)
-    rules = [rule(source.filename, api, names) for rule in cst_rules]
+    memo: dict = {}
+    rules = [rule(source.filename, api, names, memo) for rule in cst_rules]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     wrapper.visit_batched([names, collector, *(RuleVisitor.for_rule(rule) for rule in rules)])
     return FileResult(source, collector.facts, [d for rule in rules for d in findings(rule, wrapper)])

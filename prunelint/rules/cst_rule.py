@@ -58,7 +58,11 @@ class CstRule(Rule):
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
-        self, filename: str, api: "ApiData | None" = None, names: "ImportNames | None" = None
+        self,
+        filename: str,
+        api: "ApiData | None" = None,
+        names: "ImportNames | None" = None,
+        memo: "dict[str, Any] | None" = None,
     ) -> None:
         self.filename = filename
         if api is None:
@@ -67,6 +71,8 @@ class CstRule(Rule):
             api = load_api_data()
         self.api = api
         self.names = names
+        # Shared by every rule of one file, for work several rules need once (a flow walk).
+        self.memo: dict[str, Any] = {} if memo is None else memo
         self.reports: list[Report] = []
         self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
         self._metadata: Any = None  # the libcst visitor that wraps this rule, while it runs

@@ -174,7 +174,7 @@ def main():
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow, pruner_vars
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             for pruner in pruner_vars(scope, self):
                 imp = self._importance(scope, pruner)
                 if imp is not None:

@@ -160,7 +160,7 @@ pruner.regularize(model)
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow, pruner_vars
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             pruners = {p.name: p for p in pruner_vars(scope, self)}
             for call in scope.calls:
                 if call.method == "regularize" and self._is_pruner(call.receiver, pruners):

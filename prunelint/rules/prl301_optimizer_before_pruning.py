@@ -138,7 +138,7 @@ def main(model, x):
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow, prune_events
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             prunes = prune_events(scope, self)
             if not prunes:
                 continue

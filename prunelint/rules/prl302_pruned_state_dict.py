@@ -125,7 +125,7 @@ def prune_and_save(model, x, path):
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow, prune_events
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             prunes = prune_events(scope, self)
             if not prunes or self._records_structure(scope):
                 continue

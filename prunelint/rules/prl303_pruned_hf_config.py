@@ -134,7 +134,7 @@ model = AutoModelForSequenceClassification.from_pretrained("pruned", ignore_mism
         from prunelint.analysis.pruning_flow import bool_literal, module_flow, prune_events
 
         table = self.api.table("huggingface")
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             for call in scope.calls:
                 if call.method in table.get("loaders", ()) and bool_literal(call.keyword("ignore_mismatched_sizes")):
                     self.report(call.node, self.IGNORE_SIZES)

@@ -123,7 +123,7 @@ pruner = tp.pruner.BasePruner(torch.jit.script(net), x, importance=imp)
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             for call in scope.calls:
                 if self.pruner_class(call.node) is not None:
                     self._check(scope, call)

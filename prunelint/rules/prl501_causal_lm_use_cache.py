@@ -106,7 +106,7 @@ def load_and_prune(name, x):
     def leave_Module(self, original_node: "libcst.Module") -> None:
         from prunelint.analysis.pruning_flow import module_flow
 
-        for scope in module_flow(original_node):
+        for scope in module_flow(original_node, self.memo):
             for call in scope.calls:
                 model = self._traced_model(call)
                 if model is not None:

@@ -255,7 +255,9 @@ def test_select_by_code_or_prefix(lint, write, selector):
     write("a.py")
     result = lint("--select", selector)
     assert result.code == 1
-    assert result.locations() == ["a.py:5:14 PRL001"]
+    # A prefix that covers the opt-in PRL102 (no ignored_layers) enables it too, as in ruff.
+    opt_in = ["a.py:5:14 PRL102"] if selector.upper() in ("PRL", "ALL") else []
+    assert result.locations() == ["a.py:5:14 PRL001", *opt_in]
 
 
 @pytest.mark.parametrize("selector", ["PRL001", "PRL", "PRL0", "ALL"])
@@ -290,7 +292,8 @@ def test_select_comma_separated_and_repeated(lint, write):
 def test_more_specific_selector_wins(lint, write):
     write("a.py")
     assert lint("--select", "PRL001", "--ignore", "PRL").locations() == ["a.py:5:14 PRL001"]
-    assert lint("--select", "PRL", "--ignore", "PRL001").locations() == []
+    assert lint("--select", "PRL", "--ignore", "PRL001").locations() == ["a.py:5:14 PRL102"]
+    assert lint("--select", "PRL", "--ignore", "PRL001,PRL102").locations() == []
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])
