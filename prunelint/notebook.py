@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from prunelint.diagnostics import Diagnostic, Position
-from prunelint.source import Source, file_error
+from prunelint.source import Source, file_error, read_bytes
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -105,14 +105,8 @@ def in_cell(diagnostic: Diagnostic, cell: int, location: Position, end_location:
 
 
 def read_notebook(path: str, filename: str) -> Notebook | Diagnostic:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        return file_error(filename, "is a directory, not a notebook")
-    except OSError as exc:
-        return file_error(filename, f"cannot read file: {exc.strerror or exc}")
-    return parse_notebook(data, filename, path)
+    data = read_bytes(path, filename, "a notebook")
+    return data if isinstance(data, Diagnostic) else parse_notebook(data, filename, path)
 
 
 def parse_notebook(data: bytes, filename: str, path: str) -> Notebook | Diagnostic:

@@ -72,18 +72,23 @@ def decode(data: bytes, filename: str, path: str) -> Source | Diagnostic:
     return Source(filename, path, text)
 
 
-def read_source(path: str, filename: str) -> Source | Diagnostic:
+def read_bytes(path: str, filename: str, what: str = "a Python file") -> bytes | Diagnostic:
+    """The file's bytes, or a finding that says why they cannot be had."""
     try:
         if os.path.isdir(path):
-            return file_error(filename, "is a directory, not a Python file")
+            return file_error(filename, f"is a directory, not {what}")
         kind = _special_kind(os.stat(path).st_mode)
         if kind:  # reading a named pipe with no writer would hang the run
             return file_error(filename, f"not a regular file ({kind}): not read (use `-` to lint stdin)")
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except OSError as exc:
         return file_error(filename, f"cannot read file: {exc.strerror or exc}")
-    return decode(data, filename, path)
+
+
+def read_source(path: str, filename: str) -> Source | Diagnostic:
+    data = read_bytes(path, filename)
+    return data if isinstance(data, Diagnostic) else decode(data, filename, path)
 
 
 def _special_kind(mode: int) -> str:

@@ -144,6 +144,8 @@ MALFORMED = (
          ("dangling.py:1:1: PRL000 cannot read file: No such file or directory",)),
     Case("a named pipe named .py (reading it would hang)", "fifo.py", _fifo,
          ("fifo.py:1:1: PRL000 not a regular file (a named pipe): not read (use `-` to lint stdin)",)),
+    Case("a named pipe named .ipynb", "fifo.ipynb", _fifo,
+         ("fifo.ipynb:1:1: PRL000 not a regular file (a named pipe): not read (use `-` to lint stdin)",)),
     Case("a socket named .py", "socket.py", _socket,
          ("socket.py:1:1: PRL000 not a regular file (a socket): not read (use `-` to lint stdin)",)),
     Case("a directory named x.py (walked like any folder)", "x.py", _folder, (pitfall("x.py/inner.py"),)),
