@@ -5,6 +5,7 @@ The library API behind the pytest fixtures; usable without pytest.
 from __future__ import annotations
 
 import copy
+import io
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -641,6 +642,13 @@ def _verify(ctx: _Context, attempt: _Attempt, require_fewer_params: bool = True)
 def _check_round_trip(ctx: _Context, model: nn.Module, expected: List[torch.Tensor]) -> None:
     try:
         state = _without_readonly_properties(model, tp.state_dict(model))
+        # Through bytes, as a saved file would go: loaded in the same process, Torch-Pruning's
+        # state dict hands the pruned model's own module objects to the fresh one, so the
+        # reload would prove nothing.
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        buffer.seek(0)
+        state = torch.load(buffer, weights_only=False)
         fresh = _sharing_copy(ctx.ref)
         tp.load_state_dict(fresh, state_dict=state)
         fresh.eval()

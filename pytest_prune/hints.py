@@ -39,6 +39,13 @@ def hints_for(diag: Diagnosis, ctx: "_Context", passed_probes: Set[str]) -> List
                      + ", ".join(ctx.graph.unwrapped[:4])
                      + ") were pruned along their last non-singleton dim; pass unwrapped_parameters=[(param, dim)]"
                      " or ignore them")
+    if diag.stage == "state-dict round trip" and "pickl" in error:
+        if hasattr(ctx.ref, "_orig_mod") or isinstance(ctx.ref, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
+            hints.append("the model is a torch.compile / DataParallel wrapper, whose attributes cannot be saved: "
+                         "prune the raw module (model._orig_mod or model.module), then wrap it again")
+        else:
+            hints.append("tp.state_dict records every public attribute of every module; one of them cannot be "
+                         "pickled (a lambda or a bound method): make it a method or a private attribute")
     has_mha = any(isinstance(m, nn.MultiheadAttention) for m in ctx.ref.modules())
     if (ctx.is_hf or has_mha) and "num_heads" not in ctx.pruner_kwargs and (
             shape_error or "head" in error or diag.stage == "declared sizes"):

@@ -144,3 +144,27 @@ def test_usage_errors_are_readable_failures(pytester: pytest.Pytester) -> None:
     ])
     out = result.stdout.str()
     assert "Traceback" not in out and "pytest_prune/" not in out and "copy.py" not in out
+
+
+def test_round_trip_goes_through_bytes() -> None:
+    """A pruned model that cannot be saved fails at the round trip, as `torch.save` would for
+    the user; reloaded in memory only, Torch-Pruning hands back the same module objects."""
+    import torch
+    import torch.nn as nn
+
+    from pytest_prune import PruneCheckFailure, check_prunable
+
+    class LambdaAttributeNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+            self.conv2 = nn.Conv2d(16, 8, 3, padding=1)
+            self.act = lambda t: t.relu()  # a public attribute: tp.state_dict records it
+
+        def forward(self, x):
+            return self.conv2(self.act(self.conv1(x)))
+
+    with pytest.raises(PruneCheckFailure) as info:
+        check_prunable(LambdaAttributeNet(), torch.randn(2, 3, 8, 8))
+    assert info.value.stage == "state-dict round trip"
+    assert "pickle" in str(info.value)
