@@ -76,8 +76,9 @@ def test_command_line_select_overrides_configured_ignore(lint, write):
 def test_command_line_ignore_adds_to_configured_select(lint, write):
     write("a.py")
     write("pyproject.toml", '[tool.prunelint]\nselect = ["ALL"]\n')
-    assert lint().code == 1
-    assert lint("--ignore", "PRL001").code == 0
+    assert lint().locations() == ["a.py:5:14 PRL001", "a.py:5:14 PRL102"]
+    assert lint("--ignore", "PRL001").locations() == ["a.py:5:14 PRL102"]
+    assert lint("--ignore", "PRL001,PRL102").code == 0
 
 
 def test_configured_extend_select(lint, write):
@@ -143,7 +144,7 @@ def test_configured_excludes(lint, write):
         ('[tool.prunelint.per-file-ignores]\n"x.py" = "PRL001"\n', "must be a list of strings"),
         ('[tool.prunelint.per-file-ignores]\n"x.py" = ["NOPE"]\n', "NOPE"),
         ('[tool.prunelint]\nselect = ["NOPE"]\n', "NOPE"),
-        ('[tool.prunelint]\nignore = ["PRL9"]\n', "PRL9"),
+        ('[tool.prunelint]\nignore = ["PRL8"]\n', "PRL8"),
         ('[tool.prunelint]\ngrad-disabling-decorators = {"x" = "sometimes"}\n', "grad-disabling-decorators"),
         ("tool = 1\n[tool2]\n", None),
         ("[tool]\nprunelint = 3\n", "must be a table"),
