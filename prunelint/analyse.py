@@ -57,5 +57,14 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
     memo: dict = {}
     rules = [rule(source.filename, api, names, memo) for rule in cst_rules]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit_batched([names, collector, *(RuleVisitor.for_rule(rule) for rule in rules)])
+    batch: list[cst.BatchableCSTVisitor] = [names, collector]
+    before_visit = after_leave = None
+    if any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
+        from prunelint.analysis.pruning_flow import FlowWalker
+
+        flow = FlowWalker(memo)  # ahead of the rules: its leave_Module runs before theirs
+        batch.append(flow)
+        before_visit, after_leave = flow.before_visit, flow.after_leave
+    batch.extend(RuleVisitor.for_rule(rule) for rule in rules)
+    wrapper.visit_batched(batch, before_visit=before_visit, after_leave=after_leave)
     return FileResult(source, collector.facts, [d for rule in rules for d in findings(rule, wrapper)])

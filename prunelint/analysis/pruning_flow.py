@@ -165,9 +165,14 @@ def bool_literal(expr: cst.BaseExpression | None) -> bool | None:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Walker(cst.CSTVisitor):
-    def __init__(self) -> None:
+class FlowWalker(cst.BatchableCSTVisitor):
+    """Records the flow of every scope. Batchable, so that it runs in the shared pass with the
+    fact collector and the rules (a walk of its own cost a third of the analysis time); libcst
+    calls `before_visit`/`after_leave` for every node, which keeps the parent chain."""
+
+    def __init__(self, memo: dict[str, Any] | None = None) -> None:
         super().__init__()
+        self._memo = memo
         self.scopes: list[ScopeFlow] = []
         self._stack: list[ScopeFlow] = []
         self._chains: list[list[Frame]] = []
@@ -202,12 +207,15 @@ class _Walker(cst.CSTVisitor):
         self._stack.pop()
         self._chains.pop()
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self._parents.append(node)
-        return super().on_visit(node)
+    def get_visitors(self) -> dict[str, Callable[..., Any]]:
+        # libcst's default reads every attribute, properties included (`_scope` fails outside
+        # a scope); the visitor methods are found by name on the class instead.
+        return {name: getattr(self, name) for name in dir(type(self)) if name.startswith(("visit_", "leave_"))}
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
+    def before_visit(self, node: cst.CSTNode) -> None:
+        self._parents.append(node)
+
+    def after_leave(self, original_node: cst.CSTNode) -> None:
         self._parents.pop()
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None, kind: str, node: cst.CSTNode) -> None:
@@ -232,6 +240,9 @@ class _Walker(cst.CSTVisitor):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         self._leave_scope()
+        if self._memo is not None:
+            # Before the rules' own leave_Module: the walker is batched ahead of them.
+            self._memo[MEMO_KEY] = (original_node, tuple(self.scopes))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scope.bindings.append(Binding(self._next(), node.name.value, None, self._chain(), "def", node))
@@ -427,16 +438,18 @@ def _role(node: cst.Name, parent: cst.CSTNode | None, grand: cst.CSTNode | None)
     return "other"
 
 
+MEMO_KEY = "module_flow"
+
+
 def module_flow(module: cst.Module, memo: dict[str, Any]) -> tuple[ScopeFlow, ...]:
-    """The flow of every scope of `module`. Every flow rule asks for it at the end of the same
-    module, so the answer is kept in the file's shared memo (`CstRule.memo`): one walk per file,
-    not one per rule (the walk was four fifths of the analysis time with seven rules). Read-only
-    for the rules."""
-    kept = memo.get("module_flow")
+    """The flow of every scope of `module`, for a rule's `leave_Module`. The shared pass records
+    it once per file for every rule that lists `pruning_flow` in its SHARED_PASSES; without
+    that (a rule run on its own), it is walked here and kept in the file's memo. Read-only."""
+    kept = memo.get(MEMO_KEY)
     if kept is None or kept[0] is not module:
-        walker = _Walker()
-        module.visit(walker)
-        kept = memo["module_flow"] = (module, tuple(walker.scopes))
+        walker = FlowWalker(memo)
+        cst.visit_batched(module, [walker], before_visit=walker.before_visit, after_leave=walker.after_leave)
+        kept = memo[MEMO_KEY]
     return kept[1]
 
 

@@ -56,6 +56,9 @@ class CstRule(Rule):
     # Extra libcst metadata providers the rule reads with `self.get_metadata`. Each one costs a
     # pass over every parsed file: positions are given to reports without one.
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
+    # Shared records the engine builds in the same pass, once per file for all the rules that
+    # name them: "pruning_flow" (`prunelint.analysis.pruning_flow.module_flow`).
+    SHARED_PASSES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

@@ -34,6 +34,7 @@ class IterativeStepsMismatch(CstRule):
         "Call `step()` exactly {n} times, or set `iterative_steps={k}`."
     )
     PREFILTER_WORDS = ("iterative_steps",)
+    SHARED_PASSES = ("pruning_flow",)
 
     BAD_EXAMPLE = """
         import torch_pruning as tp

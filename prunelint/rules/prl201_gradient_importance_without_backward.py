@@ -37,6 +37,7 @@ class GradientImportanceWithoutBackward(CstRule):
         "missing gradients. Run `loss.backward()` on a batch right before `pruner.step()`."
     )
     PREFILTER_WORDS = ("TaylorImportance", "GroupTaylorImportance", "HessianImportance", "GroupHessianImportance", "OBDCImportance")
+    SHARED_PASSES = ("pruning_flow",)
 
     BAD_EXAMPLE = """
         import torch_pruning as tp

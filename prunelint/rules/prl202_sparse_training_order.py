@@ -35,6 +35,7 @@ class SparseTrainingOrder(CstRule):
     NAME = "sparse-training-order"
     MESSAGE = "Sparse training out of order."
     PREFILTER_WORDS = ("regularize",)
+    SHARED_PASSES = ("pruning_flow",)
 
     BEFORE_BACKWARD = (
         "`{call}()` runs before `backward()`: it adds the sparsity penalty to `.grad`, which "

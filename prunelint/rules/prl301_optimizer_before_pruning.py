@@ -38,6 +38,7 @@ class OptimizerBeforePruning(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
+    SHARED_PASSES = ("pruning_flow",)
 
     BAD_EXAMPLE = """
         import torch

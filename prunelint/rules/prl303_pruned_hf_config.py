@@ -33,6 +33,7 @@ class PrunedHfConfig(CstRule):
     # Both cases need a file that uses Torch-Pruning; `save_pretrained` alone is in every
     # Hugging Face script.
     PREFILTER_WORDS = ("torch_pruning",)
+    SHARED_PASSES = ("pruning_flow",)
 
     STALE_CONFIG = (
         "`{model}` was pruned by `{how}()` but `{model}.config` was not updated before "

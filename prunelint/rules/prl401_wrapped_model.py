@@ -33,6 +33,7 @@ class WrappedModel(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
+    SHARED_PASSES = ("pruning_flow",)
 
     SCRIPTED = (
         "error: the pruner is given `{model}`, a TorchScript module from `{how}()`: Torch-Pruning "
