@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import prunelint
+from prunelint.prefilter import mentions_all
 from prunelint.source import Source
 
 if TYPE_CHECKING:
@@ -207,7 +208,10 @@ class FileCache:
         def found_in(text: str, candidates: Iterable[str]) -> frozenset[str]:
             hits = set()
             for word in candidates:
-                if word in text:  # a substring search rules out most files cheaply
+                if "&" in word:
+                    if mentions_all(text, word):
+                        hits.add(word)
+                elif word in text:  # a substring search rules out most files cheaply
                     if word not in patterns:
                         patterns[word] = re.compile(r"\b" + re.escape(word) + r"\b")
                     if patterns[word].search(text):

@@ -25,6 +25,7 @@ from prunelint.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.paths import display_path
 from prunelint.plugins import RuleSet
 from prunelint.results import FileResult
+from prunelint.prefilter import mentions_all
 from prunelint.source import FILE_ERROR_CODE, Source, read_source
 
 
@@ -209,13 +210,17 @@ def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectCont
 
 def _mentions(words: Iterable[str]):
     """A test for whole-word mentions. A plain substring search rules out most files first,
-    because a regex that starts with `\b` scans every character in Python's engine."""
-    ordered = sorted(words)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+    because a regex that starts with `\b` scans every character in Python's engine. A word
+    `a&b` is a conjunction (see `Rule.PREFILTER_WORDS`)."""
+    plain = sorted(w for w in words if "&" not in w)
+    groups = [w for w in words if "&" in w]
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, plain)) + r")\b") if plain else None
 
     def mentions(source: Source) -> bool:
         text = source.text
-        return any(word in text for word in ordered) and pattern.search(text) is not None
+        if pattern is not None and any(word in text for word in plain) and pattern.search(text):
+            return True
+        return any(mentions_all(text, group) for group in groups)
 
     return mentions
 

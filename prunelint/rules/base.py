@@ -40,7 +40,8 @@ class Rule:
     INVALID: ClassVar[list[Invalid]] = []
     DEFAULT_ENABLED: ClassVar[bool] = True
     FIXABLE: ClassVar[bool] = False
-    # Words a file must contain to be worth parsing for this rule; None: every file.
+    # Words a file must contain to be worth parsing for this rule; None: every file. A word
+    # `a&b` asks for both (a common word made specific by another).
     PREFILTER_WORDS: ClassVar[tuple[str, ...] | None] = None
     BAD_EXAMPLE: ClassVar[str] = ""
     GOOD_EXAMPLE: ClassVar[str] = ""

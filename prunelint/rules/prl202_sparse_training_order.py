@@ -34,7 +34,9 @@ class SparseTrainingOrder(CstRule):
     CODE = "PRL202"
     NAME = "sparse-training-order"
     MESSAGE = "Sparse training out of order."
-    PREFILTER_WORDS = ("regularize",)
+    # `regularize` alone is in torch's own docstrings; the receiver must be a pruner, either
+    # built here (the shared words) or named like one, which the rule checks the same way.
+    PREFILTER_WORDS = ("regularize&pruner",)
     SHARED_PASSES = ("pruning_flow",)
 
     BEFORE_BACKWARD = (
