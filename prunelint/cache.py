@@ -19,13 +19,13 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import prunelint
+from prunelint.atomic import write_atomic
 from prunelint.prefilter import mentions_all
 from prunelint.source import Source
 
@@ -262,12 +262,12 @@ class FileCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
-                _write_atomic(ignore, b"# Automatically created by prunelint.\n*\n")
+                write_atomic(ignore, b"# Automatically created by prunelint.\n*\n")
             tag = self.folder / "CACHEDIR.TAG"
             if not tag.exists():
-                _write_atomic(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n# prunelint cache\n")
+                write_atomic(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n# prunelint cache\n")
             data = pickle.dumps((FORMAT, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
-            _write_atomic(self.file, data)
+            write_atomic(self.file, data)
             self.dirty = False
             _forget_old(self.folder, keep=self.file)
         except Exception:  # a read-only tree, a full disk, an unpicklable plugin fact
@@ -283,23 +283,6 @@ def _forget_old(folder: Path, keep: Path) -> None:
     for old in stored[KEEP_FILES:]:
         if old != keep:
             old.unlink()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide it from the group
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 _BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict", "bytes", "str", "int", "float", "bool"})

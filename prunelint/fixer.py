@@ -15,12 +15,12 @@ import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
+from prunelint.atomic import write_atomic
 from prunelint.diagnostics import Diagnostic, Fix, Position
 from prunelint.source import Source, decode
 
@@ -244,21 +244,7 @@ def write_fixed(source: Source, text: str) -> FixFailure | None:
         except UnicodeEncodeError:
             return FixFailure(source.filename, f"not written: the fixed text cannot be encoded as {encoding}")
         mode = stat.S_IMODE(os.stat(real).st_mode)
-        folder, name = os.path.split(real)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".prunelint-fix")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, mode)
-            os.replace(temporary, real)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        write_atomic(real, body, mode=mode, durable=True, suffix=".prunelint-fix")
     except OSError as exc:
         return FixFailure(source.filename, f"not written: {exc.strerror or exc}")
     return None
