@@ -68,6 +68,10 @@ def _tree(root: Path) -> dict[str, bytes]:
     return files
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(root: Path, *argv: str, whole_group: bool = True) -> tuple[subprocess.CompletedProcess[bytes], int]:
     """Start prunelint in its own process group, press Ctrl-C once its workers run (a terminal
     signals the whole group), and wait for it. Returns the result and the process group."""
@@ -75,6 +79,9 @@ def _interrupt(root: Path, *argv: str, whole_group: bool = True) -> tuple[subpro
     proc = subprocess.Popen(
         [sys.executable, "-m", "prunelint", "-j", "2", *argv],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+        # As from a terminal: a suite started in the background (`cmd &`, nohup) passes SIGINT
+        # on as ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=_default_sigint,
     )
     try:
         deadline = time.monotonic() + 120
