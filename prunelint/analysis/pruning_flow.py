@@ -36,6 +36,21 @@ class Frame:
 Chain = tuple[Frame, ...]
 
 
+def call_argument(call: cst.Call, name: str | None, position: int | None = None) -> cst.BaseExpression | None:
+    """The argument passed as keyword `name`, else the `position`-th positional one; None where
+    it is not given, or where a `*args` before it makes its position unknown."""
+    if name is not None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg.value
+    if position is None:
+        return None
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in positional[: position + 1]):
+        return None
+    return positional[position].value if position < len(positional) else None
+
+
 @dataclass(frozen=True)
 class CallEvent:
     index: int
@@ -46,16 +61,10 @@ class CallEvent:
     method: str | None  # `zero_grad`
 
     def keyword(self, name: str) -> cst.BaseExpression | None:
-        for arg in self.node.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg.value
-        return None
+        return call_argument(self.node, name)
 
     def positional(self, index: int) -> cst.BaseExpression | None:
-        args = [a for a in self.node.args if a.keyword is None]
-        if any(a.star for a in args[: index + 1]):
-            return None
-        return args[index].value if index < len(args) else None
+        return call_argument(self.node, None, index)
 
 
 @dataclass(frozen=True)
@@ -467,15 +476,7 @@ class PrunerVar:
     scope: ScopeFlow
 
     def argument(self, name: str, position: int | None = None) -> cst.BaseExpression | None:
-        for arg in self.call.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg.value
-        if position is None:
-            return None
-        positional = [a for a in self.call.args if a.keyword is None]
-        if any(a.star for a in positional[: position + 1]):
-            return None
-        return positional[position].value if position < len(positional) else None
+        return call_argument(self.call, name, position)
 
     @property
     def model(self) -> str | None:
@@ -584,12 +585,7 @@ def graph_vars(scope: ScopeFlow, rule: "CstRule") -> dict[str, tuple[str, Bindin
             continue
         if not (isinstance(func.value, cst.Call) and rule.qualified_name(func.value.func) in rule.api.dependency_graph_classes):
             continue
-        model = None
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value == "model":
-                model = arg.value
-        if model is None and call.args and call.args[0].keyword is None and not call.args[0].star:
-            model = call.args[0].value
+        model = call_argument(call, "model", 0)
         name = None if model is None else dotted_name(model)
         if name is not None and scope.only_binding(binding.name) is binding:
             found[binding.name] = (name, binding)
