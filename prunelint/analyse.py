@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from contextlib import ExitStack
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -17,6 +18,7 @@ from prunelint.analysis.imports import ImportNames
 from prunelint.rules.cst_rule import CstRule
 from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.source import Source, file_error
+from prunelint.traversal import visit_batched
 
 
 def python_rejects(source: Source) -> Diagnostic | None:
@@ -56,7 +58,6 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
     collector = FactCollector(source.path, api)
     memo: dict = {}
     rules = [rule(source.filename, api, names, memo) for rule in cst_rules]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     batch: list[cst.BatchableCSTVisitor] = [names, collector]
     before_visit = after_leave = None
     if any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
@@ -66,5 +67,11 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
         batch.append(flow)
         before_visit, after_leave = flow.before_visit, flow.after_leave
     batch.extend(RuleVisitor.for_rule(rule) for rule in rules)
-    wrapper.visit_batched(batch, before_visit=before_visit, after_leave=after_leave)
-    return FileResult(source, collector.facts, [d for rule in rules for d in findings(rule, wrapper)])
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    with ExitStack() as metadata:
+        # Metadata providers only for a (plugin) rule that declares one: none of ours does.
+        for visitor in batch:
+            if visitor.get_inherited_dependencies():
+                metadata.enter_context(visitor.resolve(wrapper))
+        visit_batched(module, batch, before_visit=before_visit, after_leave=after_leave)
+    return FileResult(source, collector.facts, findings(rules, module))

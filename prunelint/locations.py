@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc, Span
 from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Position
+from prunelint.positions import node_ranges
+from prunelint.traversal import visit_batched
 
 
-class _Positions(LocatedNodes):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
+class _Located(LocatedNodes):
     def __init__(self) -> None:
         super().__init__()
-        self.spans: list[Span] = []
+        self.nodes: list[cst.CSTNode] = []
 
     def _record(self, node: cst.CSTNode) -> None:
-        rng = self.get_metadata(PositionProvider, node)
-        self.spans.append(
-            Span(Position(rng.start.line, rng.start.column + 1), Position(rng.end.line, rng.end.column + 1))
-        )
+        self.nodes.append(node)
 
     def _call(self, node: cst.Call, loc: Loc) -> None:
         self._record(node)
@@ -37,8 +33,13 @@ class _Positions(LocatedNodes):
 def span_table(text: str) -> list[Span]:
     """The span of every located node of a file that has already parsed once."""
     def work() -> list[Span]:
-        visitor = _Positions()
-        MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True).visit_batched([visitor])
-        return visitor.spans
+        visitor = _Located()
+        module = cst.parse_module(text)
+        visit_batched(module, [visitor])
+        ranges = node_ranges(module, visitor.nodes)
+        return [
+            Span(Position(r.start.line, r.start.column + 1), Position(r.end.line, r.end.column + 1))
+            for r in map(ranges.__getitem__, visitor.nodes)
+        ]
 
     return with_deep_stack(work)

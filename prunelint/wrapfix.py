@@ -14,12 +14,13 @@ import tokenize
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc
 from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Edit, Fix, Position
+from prunelint.positions import node_ranges
+from prunelint.traversal import visit_batched
 
 ENABLE_GRAD = "with torch.enable_grad():"
 LEAVE_INFERENCE = "with torch.inference_mode(False):"
@@ -33,13 +34,11 @@ class _Statement:
 
 
 class _Wrappable(LocatedNodes):
-    """For each call ordinal on the value of a whole simple statement: that statement's span."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """For each call ordinal on the value of a whole simple statement: that statement."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.statements: dict[Loc, _Statement] = {}
+        self.statements: dict[Loc, cst.BaseSmallStatement] = {}
         self._stack: list[tuple[cst.BaseSmallStatement, set[int]] | None] = []
         self.torch_imported = False
         self.torch_rebound = False
@@ -67,10 +66,7 @@ class _Wrappable(LocatedNodes):
     def _call(self, node: cst.Call, loc: Loc) -> None:
         top = self._stack[-1] if self._stack else None
         if top is not None and id(node) in top[1]:
-            rng = self.get_metadata(PositionProvider, top[0])
-            self.statements[loc] = _Statement(
-                Position(rng.start.line, rng.start.column), Position(rng.end.line, rng.end.column)
-            )
+            self.statements[loc] = top[0]
 
     # `torch` must be the module: imported as itself, never bound to anything else.
     def visit_Import(self, node: cst.Import) -> None:
@@ -133,17 +129,25 @@ class WrapFixes:
     def __init__(self, text: str) -> None:
         self.text = text
 
-        def work() -> _Wrappable:
+        def work() -> tuple[_Wrappable, dict[Loc, _Statement]]:
             visitor = _Wrappable()
-            MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True).visit_batched([visitor])
-            return visitor
+            module = cst.parse_module(text)
+            visit_batched(module, [visitor])
+            ranges = node_ranges(module, visitor.statements.values())
+            statements = {}
+            for loc, node in visitor.statements.items():
+                rng = ranges[node]
+                statements[loc] = _Statement(
+                    Position(rng.start.line, rng.start.column), Position(rng.end.line, rng.end.column)
+                )
+            return visitor, statements
 
-        self._found = with_deep_stack(work)
+        self._found, self._statements = with_deep_stack(work)
         self._lines = _split(text)
 
     def fix(self, loc: Loc, in_inference: bool) -> Fix | None:
         found = self._found
-        statement = found.statements.get(loc)
+        statement = self._statements.get(loc)
         if statement is None or not found.torch_imported or found.torch_rebound:
             return None
         first = self._lines[statement.start.row - 1]

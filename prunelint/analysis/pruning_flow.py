@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import libcst as cst
 
 from prunelint.analysis.collector import dotted_name
+from prunelint.traversal import bound_visitors, visit_batched
 
 if TYPE_CHECKING:
     from prunelint.rules.cst_rule import CstRule
@@ -219,7 +220,7 @@ class FlowWalker(cst.BatchableCSTVisitor):
     def get_visitors(self) -> dict[str, Callable[..., Any]]:
         # libcst's default reads every attribute, properties included (`_scope` fails outside
         # a scope); the visitor methods are found by name on the class instead.
-        return {name: getattr(self, name) for name in dir(type(self)) if name.startswith(("visit_", "leave_"))}
+        return bound_visitors(self)
 
     def before_visit(self, node: cst.CSTNode) -> None:
         self._parents.append(node)
@@ -457,7 +458,7 @@ def module_flow(module: cst.Module, memo: dict[str, Any]) -> tuple[ScopeFlow, ..
     kept = memo.get(MEMO_KEY)
     if kept is None or kept[0] is not module:
         walker = FlowWalker(memo)
-        cst.visit_batched(module, [walker], before_visit=walker.before_visit, after_leave=walker.after_leave)
+        visit_batched(module, [walker], before_visit=walker.before_visit, after_leave=walker.after_leave)
         kept = memo[MEMO_KEY]
     return kept[1]
 

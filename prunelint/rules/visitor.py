@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
+from prunelint.positions import node_ranges
 from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
 
 
@@ -37,15 +37,24 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         }
 
 
-def findings(rule: CstRule, wrapper: MetadataWrapper) -> list[Diagnostic]:
-    """Positions are resolved only for files with a report: they cost more than the parse."""
-    rule._metadata = None
-    if not rule.reports:
-        return list(rule.findings)
-    positions = wrapper.resolve(PositionProvider)
-    found = list(rule.findings)
-    for report in rule.reports:
-        found.append(_diagnostic(rule, report, positions))
+def findings(rules: list[CstRule], module: cst.Module) -> list[Diagnostic]:
+    """Every rule's findings in `module`. Positions are computed for the reported nodes only,
+    and only in files with a report: libcst's PositionProvider costs more than the parse."""
+    found: list[Diagnostic] = []
+    wanted: list[cst.CSTNode] = []
+    for rule in rules:
+        rule._metadata = None
+        found.extend(rule.findings)
+        for report in rule.reports:
+            wanted.append(report.node)
+            if report.end_node is not None:
+                wanted.append(report.end_node)
+            if report.fix is not None:
+                wanted.extend(edit.node for edit in report.fix.edits)
+    if wanted:
+        positions = node_ranges(module, wanted)
+        for rule in rules:
+            found.extend(_diagnostic(rule, report, positions) for report in rule.reports)
     return found
 
 
