@@ -59,13 +59,13 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
     memo: dict = {}
     rules = [rule(source.filename, api, names, memo) for rule in cst_rules]
     batch: list[cst.BatchableCSTVisitor] = [names, collector]
-    before_visit = after_leave = None
+    parents = None
     if any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
         from prunelint.analysis.pruning_flow import FlowWalker
 
         flow = FlowWalker(memo)  # ahead of the rules: its leave_Module runs before theirs
         batch.append(flow)
-        before_visit, after_leave = flow.before_visit, flow.after_leave
+        parents = flow.parents
     batch.extend(RuleVisitor.for_rule(rule) for rule in rules)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     with ExitStack() as metadata:
@@ -73,5 +73,5 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
         for visitor in batch:
             if visitor.get_inherited_dependencies():
                 metadata.enter_context(visitor.resolve(wrapper))
-        visit_batched(module, batch, before_visit=before_visit, after_leave=after_leave)
+        visit_batched(module, batch, parents=parents)
     return FileResult(source, collector.facts, findings(rules, module))

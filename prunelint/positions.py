@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst._position import CodePosition, CodeRange
+from libcst.metadata import CodePosition, CodeRange
 
 # libcst's own line breaks (position_provider.NEWLINE_RE): "\r\n", a lone "\r", or "\n".
 _NEWLINE = re.compile(r"\r\n?|\n")

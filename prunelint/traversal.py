@@ -23,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import dis
 import functools
+import inspect
+import typing
 from typing import Any, Callable, Iterable, Mapping
 
 import libcst as cst
@@ -30,6 +32,7 @@ from libcst._nodes import op as _op_nodes
 from libcst._nodes import whitespace as _whitespace_nodes
 
 VisitorMethod = Callable[[cst.CSTNode], Any]
+_UNPLANNED = object()  # a class walk() has not met yet in this walk
 
 _BRACKETS = (
     cst.LeftParen,
@@ -64,6 +67,35 @@ def child_fields(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
 def is_trivia(kind: type[cst.CSTNode]) -> bool:
     """Whitespace, comments and one-token operators: nodes that hold nothing but more of them."""
     return kind.__module__ in (_whitespace_nodes.__name__, _op_nodes.__name__) or issubclass(kind, _BRACKETS)
+
+
+@functools.cache
+def trivia_only_fields(kind: type[cst.CSTNode]) -> frozenset[str]:
+    """Fields whose annotation admits trivia only (`lpar`, `comma`, `whitespace_after`...): two
+    thirds of all fields. Parsed trees follow their annotations."""
+    try:
+        hints = typing.get_type_hints(kind)
+    except Exception:  # an annotation that does not resolve: assume it may hold anything
+        return frozenset()
+    return frozenset(
+        name
+        for name, _ in child_fields(kind)
+        if (classes := _node_classes(hints.get(name))) and all(_only_trivia(c) for c in classes)
+    )
+
+
+def _node_classes(annotation: Any) -> list[type]:
+    if typing.get_origin(annotation) is None:
+        return [annotation] if isinstance(annotation, type) and issubclass(annotation, cst.CSTNode) else []
+    return [kind for arg in typing.get_args(annotation) for kind in _node_classes(arg)]
+
+
+@functools.cache
+def _only_trivia(kind: type) -> bool:
+    """Whether every concrete class a field of this type may hold is trivia."""
+    if not inspect.isabstract(kind) and not is_trivia(kind):
+        return False
+    return all(_only_trivia(sub) for sub in kind.__subclasses__())
 
 
 @functools.cache
@@ -113,9 +145,15 @@ def visit_batched(
     before_visit: VisitorMethod | None = None,
     after_leave: VisitorMethod | None = None,
     *,
+    parents: list[cst.CSTNode] | None = None,
     skip_trivia: bool = True,
 ) -> None:
-    """Call every visitor's methods over `node`'s tree, as `libcst.visit_batched` would."""
+    """Call every visitor's methods over `node`'s tree, as `libcst.visit_batched` would.
+
+    With `parents`, the walk keeps in it the chain of ancestors of the node being visited,
+    itself last: what `before_visit=parents.append` would, at a fraction of the cost."""
+    push = parents.append if parents is not None else None
+    pop = parents.pop if parents is not None else None
     methods: dict[str, list[VisitorMethod]] = {}
     for visitor in visitors:
         for name, method in _visitors_of(visitor).items():
@@ -129,16 +167,14 @@ def visit_batched(
             plans[kind] = None
             return None
         name = kind.__name__
-        fields = tuple(
-            (
-                field,
-                sequence,
-                tuple(methods.get(f"visit_{name}_{field}", ())),
-                tuple(methods.get(f"leave_{name}_{field}", ())),
-            )
-            for field, sequence in child_fields(kind)
-        )
-        plan = _Plan(tuple(methods.get(f"visit_{name}", ())), tuple(methods.get(f"leave_{name}", ())), fields)
+        fields = []
+        skipped = trivia_only_fields(kind) if skip else frozenset()
+        for field, sequence in child_fields(kind):
+            visits = tuple(methods.get(f"visit_{name}_{field}", ()))
+            leaves = tuple(methods.get(f"leave_{name}_{field}", ()))
+            if visits or leaves or field not in skipped:
+                fields.append((field, sequence, visits, leaves))
+        plan = _Plan(tuple(methods.get(f"visit_{name}", ())), tuple(methods.get(f"leave_{name}", ())), tuple(fields))
         plans[kind] = plan
         return plan
 
@@ -147,6 +183,8 @@ def visit_batched(
         plan = plans[kind] if kind in plans else plan_for(kind)
         if plan is None:
             return
+        if push is not None:
+            push(node)
         if before_visit is not None:
             before_visit(node)
         for method in plan.visits:
@@ -157,10 +195,12 @@ def visit_batched(
                 continue
             for method in field_visits:
                 method(node)
-            if type(value) is tuple or type(value) is list:
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for child in value:
-                    walk(child)
-            else:
+                    if plans.get(type(child), _UNPLANNED) is not None:
+                        walk(child)
+            elif plans.get(kind, _UNPLANNED) is not None:  # not None, a string, a trivia node
                 walk(value)
             for method in field_leaves:
                 method(node)
@@ -168,6 +208,8 @@ def visit_batched(
             method(node)
         if after_leave is not None:
             after_leave(node)
+        if pop is not None:
+            pop()
 
     walk(node)
 

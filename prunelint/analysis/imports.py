@@ -21,6 +21,8 @@ class ImportNames(cst.BatchableCSTVisitor):
         super().__init__()
         self._bound: dict[str, str] = {}
         self._rebound: set[str] = set()
+        # Every rule asks about the same calls: the dotted name of a node is read once.
+        self._dotted: dict[int, str | None] = {}
 
     def _bind(self, name: str, qualified: str) -> None:
         previous = self._bound.get(name)
@@ -70,7 +72,8 @@ class ImportNames(cst.BatchableCSTVisitor):
         self._rebound.add(node.name.value)
 
     def qualified(self, expr: cst.BaseExpression) -> str | None:
-        dotted = dotted_name(expr)
+        key = id(expr)  # the tree outlives this table: ids are not reused
+        dotted = self._dotted[key] if key in self._dotted else self._dotted.setdefault(key, dotted_name(expr))
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")

@@ -33,13 +33,18 @@ class Project:
         self._roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
         self._kinds: dict[tuple[str, str], str] = {}
         self._mros: dict[Target, list[Target]] = {}
+        # Every file of a tree asks for `torch.nn...` again: each candidate is looked up once.
+        self._module_files: dict[tuple[str, tuple[str, ...], bool], str | None] = {}
+        self._absolute: dict[str, str] = {}
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
-        for candidate in _module_files(base, parts):
-            if candidate in self.facts or (on_disk and os.path.isfile(candidate)):
-                return candidate
-        return None
+        key = (base, tuple(parts), on_disk)
+        if key not in self._module_files:
+            self._module_files[key] = next(
+                (c for c in _module_files(base, parts) if c in self.facts or (on_disk and os.path.isfile(c))), None
+            )
+        return self._module_files[key]
 
     def _find(
         self, path: str, symbol: Symbol, on_disk: bool = False, module: bool = False
@@ -81,7 +86,10 @@ class Project:
 
     # -- resolution -----------------------------------------------------------------------------
     def resolve(self, path: str, symbol: Symbol, depth: int = 0) -> Target | None:
-        path = os.path.abspath(path)
+        absolute = self._absolute.get(path)
+        if absolute is None:
+            absolute = self._absolute[path] = os.path.abspath(path)
+        path = absolute
         if depth > MAX_HOPS:
             return None
         target = self._resolve_plain(path, symbol, depth)

@@ -13,7 +13,7 @@ Imported only from inside rule methods (it imports libcst eagerly).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Sequence
 
 import libcst as cst
 
@@ -78,8 +78,11 @@ class Binding:
     node: cst.CSTNode
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
+    """A read of a name. A named tuple: a file has one per name read, per enclosing scope,
+    and a frozen dataclass costs three times as much to build."""
+
+
     index: int
     name: str
     node: cst.Name
@@ -177,8 +180,8 @@ def bool_literal(expr: cst.BaseExpression | None) -> bool | None:
 
 class FlowWalker(cst.BatchableCSTVisitor):
     """Records the flow of every scope. Batchable, so that it runs in the shared pass with the
-    fact collector and the rules (a walk of its own cost a third of the analysis time); libcst
-    calls `before_visit`/`after_leave` for every node, which keeps the parent chain."""
+    fact collector and the rules (a walk of its own cost a third of the analysis time); the
+    walk keeps the chain of ancestors in `parents`."""
 
     def __init__(self, memo: dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -186,6 +189,7 @@ class FlowWalker(cst.BatchableCSTVisitor):
         self.scopes: list[ScopeFlow] = []
         self._stack: list[ScopeFlow] = []
         self._chains: list[list[Frame]] = []
+        self._chain_tuples: list[Chain | None] = []  # tuple(chain) per scope, None when stale
         self._parents: list[cst.CSTNode] = []
         self._counter = 0
 
@@ -199,34 +203,41 @@ class FlowWalker(cst.BatchableCSTVisitor):
         return self._stack[-1]
 
     def _chain(self) -> Chain:
-        return tuple(self._chains[-1])
+        # Most names of a block share its chain: the tuple is built once per change.
+        chain = self._chain_tuples[-1]
+        if chain is None:
+            chain = self._chain_tuples[-1] = tuple(self._chains[-1])
+        return chain
 
     def _push(self, kind: str, node: cst.CSTNode) -> None:
         self._chains[-1].append(Frame(kind, node))
+        self._chain_tuples[-1] = None
 
     def _pop(self) -> None:
         self._chains[-1].pop()
+        self._chain_tuples[-1] = None
 
     def _enter_scope(self, node: cst.CSTNode) -> None:
         scope = ScopeFlow(node)
         self.scopes.append(scope)
         self._stack.append(scope)
         self._chains.append([])
+        self._chain_tuples.append(())
 
     def _leave_scope(self) -> None:
         self._stack.pop()
         self._chains.pop()
+        self._chain_tuples.pop()
 
     def get_visitors(self) -> dict[str, Callable[..., Any]]:
         # libcst's default reads every attribute, properties included (`_scope` fails outside
         # a scope); the visitor methods are found by name on the class instead.
         return bound_visitors(self)
 
-    def before_visit(self, node: cst.CSTNode) -> None:
-        self._parents.append(node)
-
-    def after_leave(self, original_node: cst.CSTNode) -> None:
-        self._parents.pop()
+    @property
+    def parents(self) -> list[cst.CSTNode]:
+        """The chain of ancestors of the node being visited (itself last), kept by the walk."""
+        return self._parents
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None, kind: str, node: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -408,42 +419,52 @@ class FlowWalker(cst.BatchableCSTVisitor):
                 self._scope.bindings.append(Binding(self._next(), head, None, self._chain(), "import", node))
 
     def visit_Name(self, node: cst.Name) -> None:
-        parent = self._parents[-2] if len(self._parents) > 1 else None
-        grand = self._parents[-3] if len(self._parents) > 2 else None
+        parents = self._parents
+        parent = parents[-2] if len(parents) > 1 else None
+        grand = parents[-3] if len(parents) > 2 else None
         role = _role(node, parent, grand)
         if role is None:
             return
         detail = call = None
-        if role == "receiver" and isinstance(parent, cst.Attribute):
+        if role == "receiver":  # parent is the Attribute, grand the Call
             detail = parent.attr.value
-        elif role == "arg" and isinstance(grand, cst.Call):
+        elif role == "arg" and type(grand) is cst.Call:
             detail, call = dotted_name(grand.func), grand
-        index = self._next()
-        self._scope.uses.append(Use(index, node.value, node, self._chain(), role, detail, call))
+        self._counter += 1
+        index = self._counter
+        self._stack[-1].uses.append(Use(index, node.value, node, self._chain(), role, detail, call))
         # A read inside a nested function or class is a use the enclosing scopes cannot follow.
-        for outer, chain in zip(self._stack[:-1], self._chains[:-1]):
-            outer.uses.append(Use(index, node.value, node, tuple(chain), "nested"))
+        for depth in range(len(self._stack) - 1):
+            chain = self._chain_tuples[depth]
+            if chain is None:
+                chain = self._chain_tuples[depth] = tuple(self._chains[depth])
+            self._stack[depth].uses.append(Use(index, node.value, node, chain, "nested"))
+
+
+_BINDING_PARENTS = frozenset({cst.AssignTarget, cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName})
+_TARGET_PARENTS = frozenset({cst.AugAssign, cst.AnnAssign, cst.NamedExpr, cst.For})
+_NESTED_PARENTS = frozenset({cst.Global, cst.Nonlocal, cst.NameItem})
 
 
 def _role(node: cst.Name, parent: cst.CSTNode | None, grand: cst.CSTNode | None) -> str | None:
     """How a name is read, or None where it is not a read (a binding, an attribute's name...)."""
-    if isinstance(parent, cst.Attribute):
+    # By exact class: parsed trees hold no subclasses, and this runs for every name of a file.
+    kind = type(parent)
+    if kind is cst.Attribute:
         if parent.attr is node:
             return None
-        if isinstance(grand, cst.Call) and grand.func is parent:
+        if type(grand) is cst.Call and grand.func is parent:
             return "receiver"
         return "attr"
-    if isinstance(parent, cst.Arg):
+    if kind is cst.Arg:
         return None if parent.keyword is node else "arg"
-    if isinstance(parent, (cst.AssignTarget, cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias, cst.AsName)):
+    if kind in _BINDING_PARENTS:
         return None
-    if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr)) and getattr(parent, "target", None) is node:
+    if kind in _TARGET_PARENTS and parent.target is node:
         return None
-    if isinstance(parent, cst.For) and parent.target is node:
-        return None
-    if isinstance(parent, (cst.Global, cst.Nonlocal, cst.NameItem)):
+    if kind in _NESTED_PARENTS:
         return "nested"
-    if isinstance(parent, cst.Call) and parent.func is node:
+    if kind is cst.Call and parent.func is node:
         return None  # a function called by name: its calls are CallEvents
     return "other"
 
@@ -458,7 +479,7 @@ def module_flow(module: cst.Module, memo: dict[str, Any]) -> tuple[ScopeFlow, ..
     kept = memo.get(MEMO_KEY)
     if kept is None or kept[0] is not module:
         walker = FlowWalker(memo)
-        visit_batched(module, [walker], before_visit=walker.before_visit, after_leave=walker.after_leave)
+        visit_batched(module, [walker], parents=walker.parents)
         kept = memo[MEMO_KEY]
     return kept[1]
 

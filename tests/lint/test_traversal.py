@@ -208,3 +208,27 @@ def test_generated_programs_walk_as_libcst_walks_them(request: pytest.FixtureReq
         _compare(module)
 
     check()
+
+
+def test_parents_is_the_chain_of_ancestors() -> None:
+    module = cst.parse_module(EVERY_SYNTAX)
+    expected: list[tuple[int, ...]] = []
+    chain: list[cst.CSTNode] = []
+
+    class Names(cst.BatchableCSTVisitor):
+        def __init__(self, out: list[tuple[int, ...]], parents: list[cst.CSTNode]) -> None:
+            super().__init__()
+            self.out, self.parents = out, parents
+
+        def visit_Name(self, node: cst.Name) -> None:
+            assert self.parents[-1] is node
+            self.out.append(tuple(map(id, self.parents)))
+
+    # libcst's walk, with the chain kept by before_visit/after_leave, is the reference.
+    cst.visit_batched(module, [Names(expected, chain)], chain.append, lambda node: chain.pop())
+    got: list[tuple[int, ...]] = []
+    parents: list[cst.CSTNode] = []
+    visit_batched(module, [Names(got, parents)], parents=parents)
+    # The fast walk skips trivia, which never hold a Name: the chains are the same.
+    assert got == expected and len(got) > 100
+    assert parents == []
