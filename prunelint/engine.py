@@ -7,13 +7,11 @@ unparsed file mentions a new one. The findings are the same as when every file i
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 import pathspec
 
@@ -250,32 +248,18 @@ def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) 
 
     work = partial(analyse, api=options.api, cst_rules=cst_rules)
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
-    with fewer_collections():  # forked workers inherit the threshold
-        if jobs <= 1:
-            return [work(source) for source in sources]
-        from prunelint.workers import map_in_processes
+    if jobs <= 1:
+        return [work(source) for source in sources]
+    from prunelint.workers import map_in_processes
 
-        # Largest files first, in small chunks: no worker is left with a long file at the end.
-        order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
-        chunksize = max(1, len(sources) // (jobs * 8))
-        done = map_in_processes(work, [sources[i] for i in order], jobs, chunksize=chunksize)
-        results: list[FileResult] = [None] * len(sources)  # type: ignore[list-item]
-        for index, result in zip(order, done):
-            results[index] = result
-        return results
-
-
-@contextmanager
-def fewer_collections(first_generation: int = 100_000) -> Iterator[None]:
-    """Parsing allocates millions of small, short-lived, acyclic nodes. At the default threshold
-    (700) the cyclic collector runs thousands of times per file and rescans what survives: a
-    tenth of a run on the pruning-heavy benchmark tree, for about 10 MB more at the peak."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(first_generation, before[0]), max(50, before[1]), max(1000, before[2]))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+    # Largest files first, in small chunks: no worker is left with a long file at the end.
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
+    chunksize = max(1, len(sources) // (jobs * 8))
+    done = map_in_processes(work, [sources[i] for i in order], jobs, chunksize=chunksize)
+    results: list[FileResult] = [None] * len(sources)  # type: ignore[list-item]
+    for index, result in zip(order, done):
+        results[index] = result
+    return results
 
 
 def expansion_words(context: ProjectContext) -> set[str]:

@@ -32,7 +32,8 @@ class _RecordingState(CodegenState):
 
     def __init__(self, module: cst.Module, wanted: Iterable[cst.CSTNode]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.wanted: set[cst.CSTNode] = set(wanted)
+        # By id: libcst nodes hash in Python, and these sets are asked about every node written.
+        self.wanted: set[int] = {id(node) for node in wanted}
         self.ranges: dict[cst.CSTNode, CodeRange] = {}
         self._open = set(self.wanted)  # wanted, and not written out yet
         self._starts: dict[cst.CSTNode, CodePosition] = {}
@@ -64,15 +65,15 @@ class _RecordingState(CodegenState):
             self._column = len(segments[-1])
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self._open:
+        if id(node) in self._open:
             self._starts[node] = self._here()
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        if node not in self._open:
+        if id(node) not in self._open:
             return
         if node not in self.ranges:  # no syntactic range: the whitespace-inclusive one
             self.ranges[node] = CodeRange(self._starts[node], self._here())
-        self._open.discard(node)
+        self._open.discard(id(node))
         if not self._open:
             raise _Finished
 
@@ -83,7 +84,7 @@ class _RecordingState(CodegenState):
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
     ) -> AbstractContextManager[None]:
-        if node not in self._open:
+        if id(node) not in self._open:
             return _NOT_RECORDED
         return self._record(node, start_node, end_node)
 
@@ -93,9 +94,9 @@ class _RecordingState(CodegenState):
     ) -> Iterator[None]:
         # The range may be hoisted from children, which are written inside this block.
         for child in (start_node, end_node):
-            if child is not None and child not in self.wanted:
-                self.wanted.add(child)
-                self._open.add(child)
+            if child is not None and id(child) not in self.wanted:
+                self.wanted.add(id(child))
+                self._open.add(id(child))
         start = self._here()
         try:
             yield

@@ -211,7 +211,12 @@ def visit_batched(
         if pop is not None:
             pop()
 
-    walk(node)
+    try:
+        walk(node)
+    finally:
+        # `walk` refers to itself through its closure: a cycle that would keep the visitors,
+        # and through them the whole tree, alive until the next full collection.
+        del walk
 
 
 def _names_trivia(method_name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import libcst as cst
@@ -32,6 +33,10 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def is_api_name(api: ApiData, qualname: str) -> bool:
+    return qualname in api.grad_apis or qualname in api.pruner_classes or qualname in api.dependency_graph_classes
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -101,7 +106,9 @@ class FactCollector(LocatedNodes):
         self.path = path
         self.api = api
         self._on_call_names = {q.rsplit(".", 1)[-1] for q, g in api.grad_apis.items() if g.on_call}
-        self._resolver = Resolver(self._is_api_name)
+        # Not the bound method: a cycle through it would keep the collector, and the nodes it
+        # holds, alive until a full collection.
+        self._resolver = Resolver(partial(is_api_name, api))
         self._modes = ModeResolver(path, api, self._resolver)
         module = _Frame(Scope("module", "", None), in_header=False)
         module.suites.append(0)
@@ -142,14 +149,6 @@ class FactCollector(LocatedNodes):
         if isinstance(value, Pending):
             return value.how == "alias"
         return found and isinstance(value, Symbol) and value.name.startswith("torch")
-
-    def _is_api_name(self, qualname: str) -> bool:
-        api = self.api
-        return (
-            qualname in api.grad_apis
-            or qualname in api.pruner_classes
-            or qualname in api.dependency_graph_classes
-        )
 
     def _lambda_name(self, node: cst.Lambda) -> str:
         if id(node) not in self._lambda_names:

@@ -21,12 +21,15 @@ class ImportNames(cst.BatchableCSTVisitor):
         super().__init__()
         self._bound: dict[str, str] = {}
         self._rebound: set[str] = set()
-        # Every rule asks about the same calls: the dotted name of a node is read once.
-        self._dotted: dict[int, str | None] = {}
+        # Every rule asks about the same calls: each answer is kept, with the count of bindings
+        # seen when it was given (a later import or rebinding can change it).
+        self._answers: dict[int, tuple[int, str | None]] = {}
+        self._changes = 0
 
     def _bind(self, name: str, qualified: str) -> None:
         previous = self._bound.get(name)
         self._bound[name] = qualified if previous in (None, qualified) else _AMBIGUOUS
+        self._changes += 1
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -52,6 +55,7 @@ class ImportNames(cst.BatchableCSTVisitor):
     def _rebind(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self._rebound.add(target.value)
+            self._changes += 1
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._rebind(element.value)
@@ -67,13 +71,22 @@ class ImportNames(cst.BatchableCSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._rebound.add(node.name.value)
+        self._changes += 1
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._rebound.add(node.name.value)
+        self._changes += 1
 
     def qualified(self, expr: cst.BaseExpression) -> str | None:
-        key = id(expr)  # the tree outlives this table: ids are not reused
-        dotted = self._dotted[key] if key in self._dotted else self._dotted.setdefault(key, dotted_name(expr))
+        answer = self._answers.get(id(expr))  # the tree outlives this table: ids are not reused
+        if answer is not None and answer[0] == self._changes:
+            return answer[1]
+        result = self._qualified(expr)
+        self._answers[id(expr)] = (self._changes, result)
+        return result
+
+    def _qualified(self, expr: cst.BaseExpression) -> str | None:
+        dotted = dotted_name(expr)
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
