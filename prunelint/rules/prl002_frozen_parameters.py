@@ -239,6 +239,8 @@ class Trainer:
                 what = "the pruner is built" if self.pruner_class(node) else "the dependency graph is built"
                 self.report(node, self.MESSAGE.format(model=name, how=how, what=what))
             return
+        if not frame:  # nothing frozen here: nothing a call could unfreeze
+            return
         # A call the model is passed to might unfreeze it (unless it is torch's or Torch-Pruning's).
         qualified = self.qualified_name(func)
         if qualified is not None and qualified.split(".")[0] in ("torch", "torch_pruning"):

@@ -111,6 +111,7 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
         # Every plain Name node spelling a deprecated or replacement class name, and the names
         # bound by anything but an import (params, loop targets, ...), to keep renames safe.
         self._names: dict[str, list[libcst.Name]] = {}
+        self._spellings = set(self._classes) | set(self._classes.values())  # the names that matter
         self._not_plain: set[int] = set()
         self._bound: set[str] = set()
         self._in_strings: set[str] = set()
@@ -118,9 +119,10 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
 
     # -- collection (resolved in leave_Module, when every import has been seen) ------------------
     def visit_Attribute(self, node: "libcst.Attribute") -> None:
-        self._not_plain.add(id(node.attr))
-        if node.attr.value in self._classes:
-            self._attributes.append(node)
+        if node.attr.value in self._spellings:
+            self._not_plain.add(id(node.attr))
+            if node.attr.value in self._classes:
+                self._attributes.append(node)
 
     def visit_ImportAlias(self, node: "libcst.ImportAlias") -> None:
         for name in _names_in(node.name) + (_names_in(node.asname.name) if node.asname else []):
@@ -147,7 +149,8 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.q
             self._calls.append(node)
 
     def visit_Name(self, node: "libcst.Name") -> None:
-        self._names.setdefault(node.value, []).append(node)
+        if node.value in self._spellings:
+            self._names.setdefault(node.value, []).append(node)
 
     def visit_SimpleString(self, node: "libcst.SimpleString") -> None:
         for old, new in self._classes.items():
