@@ -219,6 +219,7 @@ def visit_batched(
         del walk
 
 
+@functools.cache
 def _names_trivia(method_name: str) -> bool:
     """Whether a `visit_X`/`leave_X[_field]` method is about a trivia class."""
     kind_name = method_name.split("_", 2)[1]

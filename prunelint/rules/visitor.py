@@ -5,6 +5,7 @@ Imported only when a file is parsed, so it may import libcst at the top.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 import libcst as cst
@@ -12,6 +13,7 @@ import libcst as cst
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.positions import node_ranges
 from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
+from prunelint.traversal import visitor_method_names
 
 
 class RuleVisitor(cst.BatchableCSTVisitor):
@@ -24,17 +26,22 @@ class RuleVisitor(cst.BatchableCSTVisitor):
 
     @classmethod
     def for_rule(cls, rule: CstRule) -> "RuleVisitor":
-        # Metadata dependencies are read from the class, so each rule gets a class of its own.
-        kind = type(f"{type(rule).__name__}Visitor", (cls,), {"METADATA_DEPENDENCIES": tuple(rule.METADATA_DEPENDENCIES)})
-        return kind(rule)
+        return _visitor_class(type(rule))(rule)
 
     def get_visitors(self) -> Mapping[str, Any]:
         rule = self.rule
-        return {
-            name: getattr(rule, name)
-            for name in dir(type(rule))
-            if name.startswith(("visit_", "leave_")) and callable(getattr(rule, name))
-        }
+        return {name: getattr(rule, name) for name in visitor_method_names(type(rule))}
+
+
+@functools.cache
+def _visitor_class(rule_class: type[CstRule]) -> type[RuleVisitor]:
+    # Metadata dependencies are read from the class, so each rule gets a class of its own:
+    # made once per rule, not once per rule and file.
+    return type(
+        f"{rule_class.__name__}Visitor",
+        (RuleVisitor,),
+        {"METADATA_DEPENDENCIES": tuple(rule_class.METADATA_DEPENDENCIES)},
+    )
 
 
 def findings(rules: list[CstRule], module: cst.Module) -> list[Diagnostic]:

@@ -69,6 +69,52 @@ def test_third_party_cst_rule_runs_in_the_shared_pass() -> None:
     ]
 
 
+class CallInReturn(CstRule):
+    """Reads libcst metadata: the engine's own walk must still resolve a plugin's providers."""
+
+    from libcst.metadata import ParentNodeProvider
+
+    CODE = "XYZ002"
+    NAME = "prune-call-returned"
+    MESSAGE = "returned straight from a prune call"
+    PREFILTER_WORDS = ("prune_conv_out_channels",)
+    METADATA_DEPENDENCIES = (ParentNodeProvider,)
+    VALID = ["x = tp.prune_conv_out_channels(c, idxs=[0])\n"]
+    INVALID = [Invalid("def f():\n    return tp.prune_conv_out_channels(c, idxs=[0])\n", line=2)]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        from libcst.metadata import ParentNodeProvider
+
+        if isinstance(self.get_metadata(ParentNodeProvider, node), cst.Return):
+            self.report(node)
+
+
+class TodoComment(CstRule):
+    """Visits comments, which the engine's walk skips unless a rule asks for them."""
+
+    CODE = "XYZ003"
+    NAME = "prune-todo"
+    MESSAGE = "a pruning TODO"
+    PREFILTER_WORDS = ("prune_conv_out_channels",)
+    VALID = ["x = 1  # fine\n"]
+    INVALID = [Invalid("x = 1  # TODO prune\n", line=1)]
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        if "TODO" in node.value:
+            self.report(node)
+
+
+@pytest.mark.parametrize("rule", [CallInReturn, TodoComment], ids=lambda r: r.CODE)
+def test_third_party_rules_with_metadata_or_trivia(rule: type[CstRule]) -> None:
+    manager = plugin_manager()
+    manager.register(_plugin(rule))
+    options = LintOptions(Settings(), load_rules(manager), frozenset({rule.CODE}), load_api_data())
+    text = "import torch_pruning as tp\n\ndef f(c):  # TODO prune less\n    return tp.prune_conv_out_channels(c, idxs=[0])\n"
+    found = finalize(lint_sources([Source("a.py", "/v/a.py", text)], options), options, {"a.py": text})
+    expected = {"XYZ002": [(4, 12)], "XYZ003": [(3, 12)]}[rule.CODE]
+    assert [(d.location.row, d.location.column) for d in found] == expected
+
+
 def test_plugin_prefilter_words_decide_which_files_are_parsed() -> None:
     manager = plugin_manager()
     manager.register(_plugin(DirectPruneCall))
