@@ -13,7 +13,7 @@ import libcst as cst
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.positions import node_ranges
 from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
-from prunelint.traversal import visitor_method_names
+from prunelint.traversal import bound_visitors
 
 
 class RuleVisitor(cst.BatchableCSTVisitor):
@@ -29,8 +29,7 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         return _visitor_class(type(rule))(rule)
 
     def get_visitors(self) -> Mapping[str, Any]:
-        rule = self.rule
-        return {name: getattr(rule, name) for name in visitor_method_names(type(rule))}
+        return bound_visitors(self.rule)
 
 
 @functools.cache
