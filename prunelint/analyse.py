@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import gc
 import warnings
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -39,13 +41,31 @@ def python_rejects(source: Source) -> Diagnostic | None:
 
 
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
-    rejected = python_rejects(source)
-    if rejected is not None:
-        return FileResult(source, None, [rejected])
+    with collection_paused():
+        rejected = python_rejects(source)
+        if rejected is not None:
+            return FileResult(source, None, [rejected])
+        try:
+            return with_deep_stack(lambda: _analyse(source, api, cst_rules))
+        except RecursionError:
+            return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one file is analysed (mypy does the same while it
+    parses). A parsed tree is hundreds of thousands of live objects, and each full collection
+    the allocations trigger rescans all of them; none of them is garbage. The analysis makes no
+    reference cycles of its own (tests/lint/test_memory.py), so reference counting frees the tree,
+    and the first collection after the file sweeps up what little cyclic garbage libraries left."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
     try:
-        return with_deep_stack(lambda: _analyse(source, api, cst_rules))
-    except RecursionError:
-        return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
+        yield
+    finally:
+        gc.enable()
 
 
 def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:

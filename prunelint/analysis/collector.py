@@ -111,6 +111,7 @@ class FactCollector(LocatedNodes):
         self._resolver = Resolver(partial(is_api_name, api))
         self._modes = ModeResolver(path, api, self._resolver)
         module = _Frame(Scope("module", "", None), in_header=False)
+        self._scopes: list[Scope] = [module.scope]
         module.suites.append(0)
         self._frames: list[_Frame] = [module]
         self._calls: list[_PendingCall] = []
@@ -216,6 +217,7 @@ class FactCollector(LocatedNodes):
     def _push_scope(self, kind, name: str) -> Scope:
         parent = self._scope
         scope = Scope(kind, parent.child_qualname(name), parent)
+        self._scopes.append(scope)
         self._frames.append(_Frame(scope))
         return scope
 
@@ -277,6 +279,7 @@ class FactCollector(LocatedNodes):
     def _enter_comprehension(self, node: cst.BaseComp) -> None:
         frame = self._frame
         frame.scope = Scope("comprehension", frame.scope.qualname, frame.scope)
+        self._scopes.append(frame.scope)
 
     def _leave_comprehension(self, original_node: cst.BaseComp) -> None:
         frame = self._frame
@@ -506,6 +509,8 @@ class FactCollector(LocatedNodes):
             symbol, leftover = resolver.resolve(module_scope, name)
             if symbol is not None:
                 facts.exports[name] = symbol.attr(leftover) if leftover else symbol
+        for scope in self._scopes:
+            scope.forget()
 
     def _callee(self, pending: _PendingCall) -> tuple[Symbol | None, str]:
         resolver = self._resolver

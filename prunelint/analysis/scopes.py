@@ -61,6 +61,12 @@ class Scope:
                 return
         self.bindings.setdefault(name, []).append(value)
 
+    def forget(self) -> None:
+        """Drop the bindings once resolved: a Pending binding points back at its scope, and the
+        cycle would keep the libcst nodes it holds alive until a full collection."""
+        self.bindings.clear()
+        self.self_attrs.clear()
+
     def child_qualname(self, name: str) -> str:
         if self.kind == "module":
             return name
