@@ -17,6 +17,7 @@ from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Diagnostic
 from prunelint.results import FileResult
 from prunelint.analysis.imports import ImportNames
+from prunelint.parsing import parse_module
 from prunelint.rules.cst_rule import CstRule
 from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.source import Source, file_error
@@ -70,7 +71,7 @@ def collection_paused() -> Iterator[None]:
 
 def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
     try:
-        module = cst.parse_module(source.text)
+        module = parse_module(source.text)
     except cst.ParserSyntaxError as exc:
         message = f"libcst cannot parse this file: {exc.message}"
         return FileResult(source, None, [file_error(source.filename, message, exc.raw_line, exc.raw_column + 1)])

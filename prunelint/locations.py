@@ -8,6 +8,7 @@ from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc, Span
 from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Position
+from prunelint.parsing import parse_module
 from prunelint.positions import node_ranges
 from prunelint.traversal import visit_batched
 
@@ -34,7 +35,7 @@ def span_table(text: str) -> list[Span]:
     """The span of every located node of a file that has already parsed once."""
     def work() -> list[Span]:
         visitor = _Located()
-        module = cst.parse_module(text)
+        module = parse_module(text)
         visit_batched(module, [visitor])
         ranges = node_ranges(module, visitor.nodes)
         return [

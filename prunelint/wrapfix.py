@@ -19,6 +19,7 @@ from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc
 from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Edit, Fix, Position
+from prunelint.parsing import parse_module
 from prunelint.positions import node_ranges
 from prunelint.traversal import visit_batched
 
@@ -131,7 +132,7 @@ class WrapFixes:
 
         def work() -> tuple[_Wrappable, dict[Loc, _Statement]]:
             visitor = _Wrappable()
-            module = cst.parse_module(text)
+            module = parse_module(text)
             visit_batched(module, [visitor])
             ranges = node_ranges(module, visitor.statements.values())
             statements = {}
