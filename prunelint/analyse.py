@@ -18,6 +18,7 @@ from prunelint.diagnostics import Diagnostic
 from prunelint.results import FileResult
 from prunelint.analysis.imports import ImportNames
 from prunelint.parsing import parse_module
+from prunelint.positions import StatementLines
 from prunelint.rules.cst_rule import CstRule
 from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.source import Source, file_error
@@ -27,10 +28,15 @@ from prunelint.traversal import visit_batched
 def python_rejects(source: Source) -> Diagnostic | None:
     """CPython's own verdict, first: it gives exact syntax-error positions, and it refuses
     nesting that would overflow the stack of libcst's native parser (a crash, not an error)."""
+    verdict = _python_parse(source)
+    return verdict if isinstance(verdict, Diagnostic) else None
+
+
+def _python_parse(source: Source) -> ast.Module | Diagnostic:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not our business
-            compile(source.text, source.filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source.text, source.filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         row = exc.lineno or 1
         return file_error(source.filename, f"syntax error: {exc.msg}", row, exc.offset or 1)
@@ -38,16 +44,17 @@ def python_rejects(source: Source) -> Diagnostic | None:
         return file_error(source.filename, "too deeply nested for Python to compile")
     except (ValueError, OverflowError) as exc:
         return file_error(source.filename, f"cannot compile: {exc}")
-    return None
 
 
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
     with collection_paused():
-        rejected = python_rejects(source)
-        if rejected is not None:
-            return FileResult(source, None, [rejected])
+        verdict = _python_parse(source)
+        if isinstance(verdict, Diagnostic):
+            return FileResult(source, None, [verdict])
+        lines = StatementLines.from_tree(source.text, verdict)
+        del verdict  # CPython's tree is large, and only its statement lines are needed
         try:
-            return with_deep_stack(lambda: _analyse(source, api, cst_rules))
+            return with_deep_stack(lambda: _analyse(source, api, cst_rules, lines))
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
 
@@ -69,7 +76,9 @@ def collection_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
+def _analyse(
+    source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...], lines: StatementLines
+) -> FileResult:
     try:
         module = parse_module(source.text)
     except cst.ParserSyntaxError as exc:
@@ -95,4 +104,4 @@ def _analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...])
             if visitor.get_inherited_dependencies():
                 metadata.enter_context(visitor.resolve(wrapper))
         visit_batched(module, batch, parents=parents)
-    return FileResult(source, collector.facts, findings(rules, module))
+    return FileResult(source, collector.facts, findings(rules, module, lines))

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.positions import node_ranges
+from prunelint.positions import StatementLines, node_ranges
 from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
 from prunelint.traversal import bound_visitors
 
@@ -43,7 +43,7 @@ def _visitor_class(rule_class: type[CstRule]) -> type[RuleVisitor]:
     )
 
 
-def findings(rules: list[CstRule], module: cst.Module) -> list[Diagnostic]:
+def findings(rules: list[CstRule], module: cst.Module, lines: StatementLines | None = None) -> list[Diagnostic]:
     """Every rule's findings in `module`. Positions are computed for the reported nodes only,
     and only in files with a report: libcst's PositionProvider costs more than the parse."""
     found: list[Diagnostic] = []
@@ -58,7 +58,7 @@ def findings(rules: list[CstRule], module: cst.Module) -> list[Diagnostic]:
             if report.fix is not None:
                 wanted.extend(edit.node for edit in report.fix.edits)
     if wanted:
-        positions = node_ranges(module, wanted)
+        positions = node_ranges(module, wanted, lines)
         for rule in rules:
             found.extend(_diagnostic(rule, report, positions) for report in rule.reports)
     return found
