@@ -218,16 +218,18 @@ def _ranges_by_statement(
 def _holds(root: cst.CSTNode, ids: set[int], skip_trivia: bool) -> bool:
     """Whether any node in `root`'s tree has one of these ids."""
     fields = _searched_fields_skipping_trivia if skip_trivia else _searched_fields
-    stack = [root]
+    stack: list = [root]
     while stack:
         node = stack.pop()
         if id(node) in ids:
             return True
+        # Values that are not nodes (None, strings, sentinels) have no fields to search: no
+        # isinstance here, which on libcst's abstract classes costs more than the search.
         for name in fields(type(node)):
             value = getattr(node, name)
             if type(value) is tuple or type(value) is list:
                 stack.extend(value)
-            elif isinstance(value, cst.CSTNode):
+            else:
                 stack.append(value)
     return False
 
