@@ -132,7 +132,8 @@ class _Plan:
         self,
         visits: tuple[VisitorMethod, ...],
         leaves: tuple[VisitorMethod, ...],
-        fields: tuple[tuple[str, bool, tuple[VisitorMethod, ...], tuple[VisitorMethod, ...]], ...],
+        # (field, visited as a sequence, (its visit_ and leave_ methods) or None where it has none)
+        fields: tuple[tuple[str, bool, tuple[tuple[VisitorMethod, ...], tuple[VisitorMethod, ...]] | None], ...],
     ) -> None:
         self.visits = visits
         self.leaves = leaves
@@ -172,38 +173,48 @@ def visit_batched(
         for field, sequence in child_fields(kind):
             visits = tuple(methods.get(f"visit_{name}_{field}", ()))
             leaves = tuple(methods.get(f"leave_{name}_{field}", ()))
-            if visits or leaves or field not in skipped:
-                fields.append((field, sequence, visits, leaves))
+            if visits or leaves:
+                fields.append((field, sequence, (visits, leaves)))
+            elif field not in skipped:
+                fields.append((field, sequence, None))  # no events of its own: the common case
         plan = _Plan(tuple(methods.get(f"visit_{name}", ())), tuple(methods.get(f"leave_{name}", ())), tuple(fields))
         plans[kind] = plan
         return plan
 
-    def walk(node: Any) -> None:
-        kind = type(node)
-        plan = plans[kind] if kind in plans else plan_for(kind)
-        if plan is None:
-            return
+    get_plan = plans.get
+
+    def walk(node: Any, plan: _Plan) -> None:
+        # `plan` is the plan of `node`'s class, never None: callers skip what has none.
         if push is not None:
             push(node)
         if before_visit is not None:
             before_visit(node)
         for method in plan.visits:
             method(node)
-        for field, sequence, field_visits, field_leaves in plan.fields:
+        for field, sequence, hooks in plan.fields:
             value = getattr(node, field)
-            if sequence and value is None:
-                continue
-            for method in field_visits:
-                method(node)
+            if hooks is not None:
+                if sequence and value is None:
+                    continue
+                for method in hooks[0]:
+                    method(node)
             kind = type(value)
             if kind is tuple or kind is list:
                 for child in value:
-                    if plans.get(type(child), _UNPLANNED) is not None:
-                        walk(child)
-            elif plans.get(kind, _UNPLANNED) is not None:  # not None, a string, a trivia node
-                walk(value)
-            for method in field_leaves:
-                method(node)
+                    child_plan = get_plan(type(child), _UNPLANNED)
+                    if child_plan is _UNPLANNED:
+                        child_plan = plan_for(type(child))
+                    if child_plan is not None:
+                        walk(child, child_plan)
+            else:
+                child_plan = get_plan(kind, _UNPLANNED)
+                if child_plan is _UNPLANNED:
+                    child_plan = plan_for(kind)
+                if child_plan is not None:  # not None, a string, a trivia node
+                    walk(value, child_plan)
+            if hooks is not None:
+                for method in hooks[1]:
+                    method(node)
         for method in plan.leaves:
             method(node)
         if after_leave is not None:
@@ -212,7 +223,9 @@ def visit_batched(
             pop()
 
     try:
-        walk(node)
+        root_plan = plan_for(type(node))
+        if root_plan is not None:
+            walk(node, root_plan)
     finally:
         # `walk` refers to itself through its closure: a cycle that would keep the visitors,
         # and through them the whole tree, alive until the next full collection.

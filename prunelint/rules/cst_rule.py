@@ -105,5 +105,6 @@ class CstRule(Rule):
 
     def pruner_class(self, call: "cst.Call") -> str | None:
         """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
-        name = self.qualified_name(call.func)
+        # Every pruner rule asks this of every call: one call less than via qualified_name.
+        name = None if self.names is None else self.names.qualified(call.func)
         return None if name is None else self.api.pruner_classes.get(name)
