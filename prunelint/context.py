@@ -13,6 +13,7 @@ from prunelint.diagnostics import Diagnostic, Fix
 from prunelint.paths import display_path
 
 if TYPE_CHECKING:
+    from prunelint.locations import Reparsed
     from prunelint.notebook import CellMap
     from prunelint.rules.base import Rule
 
@@ -24,15 +25,19 @@ class ProjectContext:
         self.project = project
         self._texts = texts  # absolute path -> source, to locate nodes on demand
         self._cells = cells or {}  # absolute path -> rows of a notebook's cells
-        self._spans: dict[str, list[Span]] = {}
+        self._reparsed: dict[str, Reparsed] = {}
+
+    def reparsed(self, path: str) -> "Reparsed":
+        """The file parsed again, once, for the positions and fixes of its findings."""
+        path = os.path.abspath(path)
+        if path not in self._reparsed:
+            from prunelint.locations import Reparsed  # libcst, only when there is a finding
+
+            self._reparsed[path] = Reparsed(self._texts[path])
+        return self._reparsed[path]
 
     def span(self, path: str, loc: Loc) -> Span:
-        path = os.path.abspath(path)
-        if path not in self._spans:
-            from prunelint.locations import span_table  # libcst, only when there is a finding
-
-            self._spans[path] = span_table(self._texts[path])
-        return self._spans[path][loc]
+        return self.reparsed(path).span(loc)
 
     def text(self, path: str) -> str:
         """The source of an analysed file, as it was linted (in memory while fixing)."""

@@ -17,11 +17,8 @@ import libcst as cst
 
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc
-from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Edit, Fix, Position
-from prunelint.parsing import parse_module
-from prunelint.positions import node_ranges
-from prunelint.traversal import visit_batched
+from prunelint.locations import Reparsed
 
 ENABLE_GRAD = "with torch.enable_grad():"
 LEAVE_INFERENCE = "with torch.inference_mode(False):"
@@ -127,29 +124,26 @@ class _Wrappable(LocatedNodes):
 class WrapFixes:
     """The fixes of one file, by the ordinal of the flagged call."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, file: Reparsed) -> None:
+        self.text = file.text
+        self._file = file
+        self._found = _Wrappable()
+        file.walk([self._found])
+        self._lines = _split(file.text)
 
-        def work() -> tuple[_Wrappable, dict[Loc, _Statement]]:
-            visitor = _Wrappable()
-            module = parse_module(text)
-            visit_batched(module, [visitor])
-            ranges = node_ranges(module, visitor.statements.values())
-            statements = {}
-            for loc, node in visitor.statements.items():
-                rng = ranges[node]
-                statements[loc] = _Statement(
-                    Position(rng.start.line, rng.start.column), Position(rng.end.line, rng.end.column)
-                )
-            return visitor, statements
-
-        self._found, self._statements = with_deep_stack(work)
-        self._lines = _split(text)
+    def _statement(self, loc: Loc) -> _Statement | None:
+        node = self._found.statements.get(loc)
+        if node is None:
+            return None
+        rng = self._file.ranges([node])[node]
+        return _Statement(Position(rng.start.line, rng.start.column), Position(rng.end.line, rng.end.column))
 
     def fix(self, loc: Loc, in_inference: bool) -> Fix | None:
         found = self._found
-        statement = self._statements.get(loc)
-        if statement is None or not found.torch_imported or found.torch_rebound:
+        if not found.torch_imported or found.torch_rebound:
+            return None
+        statement = self._statement(loc)
+        if statement is None:
             return None
         first = self._lines[statement.start.row - 1]
         indent = first[: statement.start.column]

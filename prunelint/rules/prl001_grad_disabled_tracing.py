@@ -236,7 +236,7 @@ def main(model, x):
             if fixes is None:  # libcst again, only for a file with a finding
                 from prunelint.wrapfix import WrapFixes
 
-                fixes = WrapFixes(project.text(facts.path))
+                fixes = WrapFixes(project.reparsed(facts.path))
             fix = fixes.fix(outcome.call.loc, outcome.path.mode.in_inference)
             yield project.diagnostic(self, facts.path, outcome.call.loc, message, filename, fix)
 
