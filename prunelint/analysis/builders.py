@@ -8,7 +8,6 @@ and a callee that re-enables autograd is not.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from dataclasses import dataclass
 
@@ -49,8 +48,7 @@ class BuildIndex:
     def _build(self) -> None:
         project = self.project
         queue: deque[FunctionKey] = deque()
-        for facts, call in project.calls():
-            path = os.path.abspath(facts.path)
+        for path, call in project.calls():
             target = project.resolve(path, call.callee)
             if target is None:
                 continue

@@ -36,6 +36,9 @@ class Project:
         # Every file of a tree asks for `torch.nn...` again: each candidate is looked up once.
         self._module_files: dict[tuple[str, tuple[str, ...], bool], str | None] = {}
         self._absolute: dict[str, str] = {}
+        # Where a file's imports are looked up from: the same for every call in it, and each
+        # lookup of a package root tests for `__init__.py` on disk.
+        self._bases: dict[tuple[str, int], tuple[str, ...]] = {}
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
@@ -54,7 +57,10 @@ class Project:
         With `module`, the symbol names a module itself (a star import)."""
         parts = symbol.name.split(".") if symbol.name else []
         relative = symbol.kind == "relative"
-        bases = _import_bases(path, symbol.level if relative else 0, self._roots)
+        level = symbol.level if relative else 0
+        bases = self._bases.get((path, level))
+        if bases is None:
+            bases = self._bases[path, level] = _import_bases(path, level, self._roots)
         lowest = 0 if relative else 1
         top = len(parts) if module else len(parts) - 1
         for base in bases:
@@ -266,10 +272,11 @@ class Project:
         fact = self.facts[path].functions.get(qualname)
         return fact is not None and fact.deferred
 
-    def calls(self) -> Iterable[tuple[ModuleFacts, CallFact]]:
-        for facts in self.facts.values():
+    def calls(self) -> Iterable[tuple[str, CallFact]]:
+        """Every call of every file, with the file's absolute path."""
+        for path, facts in self.facts.items():
             for call in facts.calls:
-                yield facts, call
+                yield path, call
 
 
 def local_module_file(path: str, module: str, level: int, roots: Iterable[str]) -> str | None:
