@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -203,7 +204,22 @@ def time_tools(tools: list[Tool], runs: int, peer_timeout: float) -> None:
         print(f"  run {index + 1}/{runs}: " + ", ".join(f"{t.name} {t.times[-1]:.2f} s" for t in live), flush=True)
 
 
-def table(title: str, tools: list[Tool], baseline: str, ratios: list[tuple[str, str, str]]) -> str:
+class Ratio(NamedTuple):
+    label: str
+    numerator: str
+    denominator: str
+    target: tuple[str, float] | None = None  # ("≤" or "≥", bound)
+
+    def line(self, value: float) -> str:
+        """Three decimals: a ratio of 0.104 must not read as a met target of 0.1."""
+        if self.target is None:
+            return f"- {self.label}: {value:.3f}"
+        op, bound = self.target
+        met = value <= bound if op == "≤" else value >= bound
+        return f"- {self.label} (target {op} {bound:g}): {value:.3f}, {'met' if met else 'missed'}"
+
+
+def table(title: str, tools: list[Tool], baseline: str, ratios: list[Ratio]) -> str:
     medians = {t.name: statistics.median(t.times) for t in tools if t.times}
     rows = [f"{title}", "", "| tool | median wall time | runs | peak RSS | vs prunelint |", "|---|---:|---:|---:|---:|"]
     base = medians.get(baseline)
@@ -215,13 +231,17 @@ def table(title: str, tools: list[Tool], baseline: str, ratios: list[tuple[str, 
         ratio = f"{med / base:.1f}×" if base else ""
         rows.append(f"| {tool.name} | {med:.2f} s | {len(tool.times)} | {max(tool.rss_kb) / 1024:.0f} MB | {ratio} |")
     rows.append("")
-    for label, a, b in ratios:
+    for ratio in ratios:
+        a, b = ratio.numerator, ratio.denominator
         if a in medians and b in medians:
-            rows.append(f"- {label}: {medians[a] / medians[b]:.2f}")
+            rows.append(ratio.line(medians[a] / medians[b]))
         else:
             slow = next((t for t in tools if t.name == b and t.timed_out_after), None)
             if slow is not None and a in medians:
-                rows.append(f"- {label}: below {medians[a] / slow.timed_out_after:.3f} ({b} took longer than {slow.timed_out_after:.0f} s)")
+                rows.append(
+                    f"- {ratio.label}: below {medians[a] / slow.timed_out_after:.3f}"
+                    f" ({b} took longer than {slow.timed_out_after:.0f} s)"
+                )
     return "\n".join(rows)
 
 
@@ -314,14 +334,14 @@ def main() -> int:
                 # Fixit's exit code is a bit set: 1 violations, 2 fixes available.
                 tools.append(Tool("Fixit", [peers["fixit"], "lint", str(tree)], work, ok_codes=(0, 1, 2, 3)))
             time_tools(tools, args.runs, args.peer_timeout)
-            ratios = [
-                ("prunelint / ruff" + ("" if is_tree2 else " (target ≤ 0.5)"), "prunelint", "ruff"),
-                ("prunelint (cached) / ruff", "prunelint (cached)", "ruff"),
-                ("prunelint / TorchFix" + (" (target ≤ 0.1)" if is_tree2 else ""), "prunelint", "TorchFix"),
-                ("prunelint / Fixit" + (" (target ≤ 0.1)" if is_tree2 else ""), "prunelint", "Fixit"),
+            ratios: list[Ratio] = [
+                Ratio("prunelint / ruff", "prunelint", "ruff", None if is_tree2 else ("≤", 0.5)),
+                Ratio("prunelint (cached) / ruff", "prunelint (cached)", "ruff"),
+                Ratio("prunelint / TorchFix", "prunelint", "TorchFix", ("≤", 0.1) if is_tree2 else None),
+                Ratio("prunelint / Fixit", "prunelint", "Fixit", ("≤", 0.1) if is_tree2 else None),
             ]
             if is_tree2:
-                ratios.append(("-j1 / -j2 speed-up (target ≥ 1.6)", "prunelint -j1", "prunelint -j2"))
+                ratios.append(Ratio("-j1 / -j2 speed-up", "prunelint -j1", "prunelint -j2", ("≥", 1.6)))
             results.append(table(f"**{title}**", tools, "prunelint", ratios))
     finally:
         shutil.rmtree(work, ignore_errors=True)
