@@ -28,11 +28,12 @@ from prunelint.traversal import visit_batched
 def python_rejects(source: Source) -> Diagnostic | None:
     """CPython's own verdict, first: it gives exact syntax-error positions, and it refuses
     nesting that would overflow the stack of libcst's native parser (a crash, not an error)."""
-    verdict = _python_parse(source)
+    verdict = python_parse(source)
     return verdict if isinstance(verdict, Diagnostic) else None
 
 
-def _python_parse(source: Source) -> ast.Module | Diagnostic:
+def python_parse(source: Source) -> ast.Module | Diagnostic:
+    """CPython's tree of the file, or why it has none."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not our business
@@ -48,7 +49,7 @@ def _python_parse(source: Source) -> ast.Module | Diagnostic:
 
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
     with collection_paused():
-        verdict = _python_parse(source)
+        verdict = python_parse(source)
         if isinstance(verdict, Diagnostic):
             return FileResult(source, None, [verdict])
         lines = StatementLines.from_tree(source.text, verdict)

@@ -8,7 +8,6 @@ statements that hold the nodes asked for.
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Iterable
 
 import libcst as cst
@@ -20,6 +19,7 @@ from prunelint.deepstack import with_deep_stack
 from prunelint.diagnostics import Position
 from prunelint.parsing import parse_module
 from prunelint.positions import StatementLines, node_ranges
+from prunelint.source import Source
 from prunelint.traversal import visit_batched
 
 
@@ -76,10 +76,7 @@ class Reparsed:
 
 def _statement_lines(text: str) -> StatementLines | None:
     """None where CPython cannot parse the text here: positions then write the whole file."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, "<reparsed>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
-        return None
-    return StatementLines.from_tree(text, tree)
+    from prunelint.analyse import python_parse
+
+    tree = python_parse(Source("<reparsed>", "<reparsed>", text))
+    return StatementLines.from_tree(text, tree) if isinstance(tree, ast.Module) else None
