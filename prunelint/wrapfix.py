@@ -125,7 +125,6 @@ class WrapFixes:
     """The fixes of one file, by the ordinal of the flagged call."""
 
     def __init__(self, file: Reparsed) -> None:
-        self.text = file.text
         self._file = file
         self._found = _Wrappable()
         file.walk([self._found])
