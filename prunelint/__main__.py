@@ -1,7 +1,7 @@
 import sys
 
 try:
-    from prunelint.cli import main
+    from prunelint.frontends.cli import main
 except KeyboardInterrupt:  # Ctrl-C while starting: the same message as during a run
     sys.stderr.write("error: interrupted\n")
     sys.exit(130)

@@ -48,3 +48,8 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code)
+
+    def fixable(self, unsafe: bool) -> bool:
+        """Whether `--fix` applies this finding's fix (with `--unsafe-fixes` when `unsafe`)."""
+        fix = self.fix
+        return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe)

@@ -11,7 +11,7 @@ import libcst as cst
 from prunelint.analysis.contexts import Form, ModeResolver, RawContext
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
-from prunelint.apidata import ApiData
+from prunelint.settings.apidata import ApiData
 
 # Builtins that iterate their argument on the spot, so a generator passed to them runs there.
 CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "next", "sum", "any", "all", "min", "max"})
@@ -71,7 +71,7 @@ class _Frame:
 
 
 class LocatedNodes(cst.BatchableCSTVisitor):
-    """Counts the nodes that facts refer to by ordinal; shared with `prunelint.locations`."""
+    """Counts the nodes that facts refer to by ordinal; shared with `prunelint.analysis.locations`."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -11,7 +11,7 @@ import libcst as cst
 from prunelint.analysis.facts import Loc, Symbol
 from prunelint.analysis.gradmode import INHERIT, NEUTRAL, UNKNOWN, Mode, Origin, Switch, effect_of
 from prunelint.analysis.scopes import Resolver, Scope
-from prunelint.apidata import ApiData, GradApi
+from prunelint.settings.apidata import ApiData, GradApi
 
 Form = Literal["with", "decorator", "statement"]
 

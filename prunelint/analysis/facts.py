@@ -55,7 +55,7 @@ class Span:
 
 # Positions cost more than parsing, and are needed only for the few nodes that end up in a
 # message. So facts name a node by its ordinal: the count of calls, decorators and with-items
-# met before it in libcst's visiting order. `prunelint.locations` turns ordinals into spans.
+# met before it in libcst's visiting order. `prunelint.analysis.locations` turns ordinals into spans.
 Loc = int
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Iterable, Literal
 
 from prunelint.analysis.facts import CallFact, ModuleFacts, Symbol
-from prunelint.apidata import ApiData
+from prunelint.settings.apidata import ApiData
 
 TargetKind = Literal["pruner", "dependency_graph", "function", "class"]
 API_PACKAGES = ("torch", "torch_pruning")

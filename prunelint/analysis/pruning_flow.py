@@ -13,15 +13,23 @@ Imported only from inside rule methods (it imports libcst eagerly).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
 
 import libcst as cst
 
 from prunelint.analysis.collector import dotted_name
-from prunelint.traversal import bound_visitors, visit_batched
+from prunelint.analysis.traversal import bound_visitors, visit_batched
 
-if TYPE_CHECKING:
-    from prunelint.rules.cst_rule import CstRule
+
+
+class NameLookup(Protocol):
+    """What the flow queries need of the rule asking: a `CstRule` is one."""
+
+    api: Any
+
+    def qualified_name(self, node: cst.BaseExpression) -> str | None: ...
+
+    def pruner_class(self, call: cst.Call) -> str | None: ...
 
 # Frames after which the code below may not run at all, or run in place of other code.
 BRANCHES = frozenset({"if", "else", "except", "ifexp", "bool", "comp", "lambda", "match"})
@@ -549,7 +557,7 @@ def escapes(
     return False
 
 
-def pruner_vars(scope: ScopeFlow, rule: "CstRule") -> Iterator[PrunerVar]:
+def pruner_vars(scope: ScopeFlow, rule: NameLookup) -> Iterator[PrunerVar]:
     """Names bound once in `scope` to a Torch-Pruning pruner construction."""
     for binding in scope.bindings:
         call = binding.value
@@ -595,7 +603,7 @@ class PruneEvent:
     pruner: PrunerVar | None = None
 
 
-def graph_vars(scope: ScopeFlow, rule: "CstRule") -> dict[str, tuple[str, Binding]]:
+def graph_vars(scope: ScopeFlow, rule: NameLookup) -> dict[str, tuple[str, Binding]]:
     """`DG = tp.DependencyGraph().build_dependency(model, ...)`, bound once: name -> (model, binding)."""
     found: dict[str, tuple[str, Binding]] = {}
     for binding in scope.bindings:
@@ -614,7 +622,7 @@ def graph_vars(scope: ScopeFlow, rule: "CstRule") -> dict[str, tuple[str, Bindin
     return found
 
 
-def prune_events(scope: ScopeFlow, rule: "CstRule") -> list[PruneEvent]:
+def prune_events(scope: ScopeFlow, rule: NameLookup) -> list[PruneEvent]:
     """Every call in `scope` that prunes a model named by a plain (dotted) name, in order."""
     events: list[PruneEvent] = []
     for pruner in pruner_vars(scope, rule):
@@ -655,14 +663,14 @@ def _group_origin(scope: ScopeFlow, name: str, call: CallEvent) -> cst.BaseExpre
     return None
 
 
-def is_backward(call: CallEvent, rule: "CstRule") -> bool:
+def is_backward(call: CallEvent, rule: NameLookup) -> bool:
     table = rule.api.table("gradient_importances")
     if call.method is not None and call.method in table.get("backward_methods", ()):
         return True  # `loss.backward()`, `scaler.scale(loss).backward()`
     return rule.qualified_name(call.node.func) in table.get("backward_functions", ())
 
 
-def is_optimizer_call(rule: "CstRule", call: cst.Call) -> bool:
+def is_optimizer_call(rule: NameLookup, call: cst.Call) -> bool:
     table = rule.api.table("optimizers")
     name = rule.qualified_name(call.func)
     if name is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from prunelint.hookspecs import hookimpl
+from prunelint.plugins.hookspecs import hookimpl
 from prunelint.rules.base import Rule
 
 
@@ -22,7 +22,7 @@ def builtin_rules() -> tuple[type[Rule], ...]:
             value
             for value in vars(module).values()
             # type(value), not isinstance: isinstance reads `__class__`, and reading any attribute
-            # of the lazy libcst module (prunelint.lazy) that rule modules hold executes it.
+            # of the lazy libcst module (prunelint.analysis.lazy) that rule modules hold executes it.
             if issubclass(type(value), type) and issubclass(value, Rule) and value.__module__ == module.__name__
             and isinstance(getattr(value, "CODE", None), str)
         )

@@ -20,7 +20,7 @@ from prunelint.diagnostics import Diagnostic
 from prunelint.ruleinfo import RuleInfo
 
 if TYPE_CHECKING:
-    from prunelint.context import ProjectContext
+    from prunelint.analysis.context import ProjectContext
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
-from prunelint.lazy import cst
+from prunelint.analysis.lazy import cst
 
 if TYPE_CHECKING:
     import libcst
 
-    from prunelint.apidata import ApiData
+    from prunelint.settings.apidata import ApiData
 
 # A literal that is not a number, a bool or None.
 NOT_LITERAL = object()

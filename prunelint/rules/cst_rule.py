@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from prunelint.analysis.imports import ImportNames
-    from prunelint.apidata import ApiData
+    from prunelint.settings.apidata import ApiData
 
 _MISSING = object()
 
@@ -69,7 +69,7 @@ class CstRule(Rule):
     ) -> None:
         self.filename = filename
         if api is None:
-            from prunelint.apidata import load_api_data
+            from prunelint.settings.apidata import load_api_data
 
             api = load_api_data()
         self.api = api

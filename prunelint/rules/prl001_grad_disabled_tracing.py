@@ -6,7 +6,7 @@ from prunelint.analysis.builders import CallOutcome
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.diagnostics import Diagnostic
 from prunelint.rules.base import Invalid, ProjectRule
-from prunelint.context import ProjectContext
+from prunelint.analysis.context import ProjectContext
 
 
 class GradDisabledTracing(ProjectRule):
@@ -234,7 +234,7 @@ def main(model, x):
         for outcome in project.build_index.disabled_calls_in(facts.path):
             message = self._message(outcome, facts.path, project)
             if fixes is None:  # libcst again, only for a file with a finding
-                from prunelint.wrapfix import WrapFixes
+                from prunelint.rules.grad_wrap_fixes import WrapFixes
 
                 fixes = WrapFixes(project.reparsed(facts.path))
             fix = fixes.fix(outcome.call.loc, outcome.path.mode.in_inference)

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from prunelint.rules.base import Invalid
 from prunelint.rules.construction import ListTracker, arguments, is_empty_container, literal
-from prunelint.lazy import cst
+from prunelint.analysis.lazy import cst
 from prunelint.rules.cst_rule import CstRule
 
 if TYPE_CHECKING:

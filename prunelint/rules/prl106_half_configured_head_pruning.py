@@ -164,7 +164,7 @@ def _ratio_state(args: "Arguments", ratios: tuple[str, ...]) -> str:
 
 
 def _dict_has_positive(value: "libcst.BaseExpression") -> bool:
-    from prunelint.lazy import cst
+    from prunelint.analysis.lazy import cst
 
     if not isinstance(value, cst.Dict):
         return False

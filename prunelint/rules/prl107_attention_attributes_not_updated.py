@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prunelint.lazy import cst
+from prunelint.analysis.lazy import cst
 from prunelint.rules.base import Invalid
 from prunelint.rules.construction import arguments, is_empty_container, literal
 from prunelint.rules.cst_rule import CstRule

@@ -11,9 +11,9 @@ from typing import Any, Mapping
 import libcst as cst
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.positions import StatementLines, node_ranges
+from prunelint.analysis.positions import StatementLines, node_ranges
 from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
-from prunelint.traversal import bound_visitors
+from prunelint.analysis.traversal import bound_visitors
 
 
 class RuleVisitor(cst.BatchableCSTVisitor):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from prunelint.cli import main
+from prunelint.frontends.cli import main
 
 # PRL001 at 5:14: the 1-based column where `tp.pruner.BasePruner(` starts.
 FINDING = """\

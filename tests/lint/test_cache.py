@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prunelint import engine
+from prunelint.engine import run as engine
 from tests.lint.conftest import CLEAN, FINDING
 
 OLD = time.time() - 3600  # older than the racy window: size and time vouch for the file
@@ -20,13 +20,13 @@ OLD = time.time() - 3600  # older than the racy window: size and time vouch for 
 def parsed(monkeypatch):
     """The display names of the files each run actually analyses."""
     seen: list[str] = []
-    analyse_all = engine._analyse_all
+    analyse = engine.FileStep.analyse
 
-    def spy(sources, options, cst_rules):
+    def spy(self, sources):
         seen.extend(s.filename for s in sources)
-        return analyse_all(sources, options, cst_rules)
+        return analyse(self, sources)
 
-    monkeypatch.setattr(engine, "_analyse_all", spy)
+    monkeypatch.setattr(engine.FileStep, "analyse", spy)
     return seen
 
 

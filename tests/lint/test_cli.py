@@ -624,7 +624,7 @@ def test_readme_quick_start_output_is_what_prunelint_prints(monkeypatch, capsys)
     import re
     from pathlib import Path
 
-    from prunelint.cli import main
+    from prunelint.frontends.cli import main
 
     root = Path(__file__).resolve().parents[2]
     monkeypatch.chdir(root)

@@ -206,7 +206,7 @@ def test_bad_config_through_subprocess(run, write):
 
 
 def test_configured_decorators_and_pruner_classes_take_effect(tmp_path, monkeypatch, capsys) -> None:
-    from prunelint.cli import main
+    from prunelint.frontends.cli import main
 
     (tmp_path / "pyproject.toml").write_text(
         "[tool.prunelint]\n"

@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-from prunelint.apidata import load_api_data
-from prunelint.config import Settings
-from prunelint.engine import LintOptions, finalize, lint_sources
-from prunelint.plugins import load_rules
-from prunelint.source import Source
+from prunelint.settings.apidata import load_api_data
+from prunelint.settings.config import Settings
+from prunelint.engine.run import LintOptions, finalize, lint_sources
+from prunelint.plugins.registry import load_rules
+from prunelint.io.source import Source
 
 RULES = load_rules()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prunelint.cli import main
+from prunelint.frontends.cli import main
 
 CROSS = Path(__file__).resolve().parents[2] / "fixtures" / "prl001" / "crossmodule"
 

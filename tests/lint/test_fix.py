@@ -11,8 +11,8 @@ import libcst
 import pytest
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.fixer import fix_sources, fix_text
-from prunelint.source import Source
+from prunelint.fix.fixer import fix_sources, fix_text
+from prunelint.io.source import Source
 
 DEPRECATED = """\
 import torch_pruning as tp

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from prunelint.apidata import load_api_data
-from prunelint.config import Settings
-from prunelint.engine import LintOptions, lint_files
-from prunelint.files import discover
-from prunelint.notebook import is_notebook
-from prunelint.plugins import load_rules
-from prunelint.selection import Selection, enabled_codes
+from prunelint.settings.apidata import load_api_data
+from prunelint.settings.config import Settings
+from prunelint.engine.run import LintOptions, lint_files
+from prunelint.io.discovery import discover
+from prunelint.io.notebook import is_notebook
+from prunelint.plugins.registry import load_rules
+from prunelint.settings.selection import Selection, enabled_codes
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
@@ -79,7 +79,7 @@ def lint_fixtures(*, jobs: int = 1, prefilter: bool = True) -> tuple[list[str], 
         prefilter=prefilter,
         roots=(str(FIXTURES),),
     )
-    return files, lint_files(files, options)
+    return files, lint_files(files, options)[0]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from prunelint.flake8_plugin import Plugin
+from prunelint.frontends.flake8 import Plugin
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -168,11 +168,11 @@ def test_stdin(tree: Path) -> None:
 def test_entry_point_and_light_import(tmp_path: Path) -> None:
     # Declared in pyproject.toml, and found by flake8 through the installed metadata.
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8"))
-    assert pyproject["project"]["entry-points"]["flake8.extension"] == {"PRL": "prunelint.flake8_plugin:Plugin"}
+    assert pyproject["project"]["entry-points"]["flake8.extension"] == {"PRL": "prunelint.frontends.flake8:Plugin"}
     version = flake8(tmp_path, "--version").stdout
     assert f"prunelint: {importlib.metadata.version('prunelint')}" in version
     code = (
-        "import sys, prunelint.flake8_plugin; "
+        "import sys, prunelint.frontends.flake8; "
         "print(sorted(m for m in ('flake8', 'libcst', 'torch') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

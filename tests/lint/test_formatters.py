@@ -9,7 +9,7 @@ import pytest
 
 import prunelint
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.formatters import FORMATS, render
+from prunelint.output.formats import FORMATS, render
 from prunelint.ruleinfo import RuleInfo
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"

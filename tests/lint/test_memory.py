@@ -14,10 +14,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from prunelint.analyse import analyse, collection_paused
-from prunelint.apidata import load_api_data
-from prunelint.plugins import load_rules
-from prunelint.source import Source
+from prunelint.engine.step import analyse, collection_paused
+from prunelint.settings.apidata import load_api_data
+from prunelint.plugins.registry import load_rules
+from prunelint.io.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "fixtures").rglob("*.py")) + sorted((ROOT / "examples").rglob("*.py"))

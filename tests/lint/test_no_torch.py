@@ -10,7 +10,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 PROBE = """
 import sys
-from prunelint.cli import main
+from prunelint.frontends.cli import main
 code = main(["--isolated", "--select", "ALL", "-q", "."])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "torch_pruning", "transformers"))
 print(code, heavy)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prunelint.diagnostics import Position
-from prunelint.notebook import CellMap, Notebook, parse_notebook, python_lines, read_notebook
+from prunelint.io.cells import CellMap
+from prunelint.io.notebook import Notebook, parse_notebook, python_lines, read_notebook
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 
-from prunelint.parsing import parse_module
+from prunelint.analysis.parse import parse_module
 from pysplice import any_module
 from test_properties import _profile
 from test_traversal import EVERY_SYNTAX

@@ -9,14 +9,14 @@ from types import ModuleType
 import libcst as cst
 import pytest
 
-from prunelint.apidata import load_api_data
-from prunelint.config import Settings
-from prunelint.engine import LintOptions, finalize, lint_sources
-from prunelint.hookspecs import hookimpl
-from prunelint.plugins import PluginError, load_rules, plugin_manager
+from prunelint.settings.apidata import load_api_data
+from prunelint.settings.config import Settings
+from prunelint.engine.run import LintOptions, finalize, lint_sources
+from prunelint.plugins.hookspecs import hookimpl
+from prunelint.plugins.registry import PluginError, load_rules, plugin_manager
 from prunelint.rules.base import Invalid
 from prunelint.rules.cst_rule import CstRule
-from prunelint.source import Source
+from prunelint.io.source import Source
 
 
 class DirectPruneCall(CstRule):

@@ -1,4 +1,4 @@
-"""`prunelint.positions.node_ranges` against libcst's PositionProvider, node for node.
+"""`prunelint.analysis.positions.node_ranges` against libcst's PositionProvider, node for node.
 
 node_ranges records only the nodes asked for and stops writing the module once it has them, so
 it is checked with every node at once, with small random sets, and with single nodes near the
@@ -16,7 +16,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from prunelint.positions import StatementLines, node_ranges
+from prunelint.analysis.positions import StatementLines, node_ranges
 from test_traversal import EVERY_SYNTAX
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prunelint.analysis.facts import ClassFact, FunctionFact, ModuleFacts, Symbol
 from prunelint.analysis.gradmode import NEUTRAL
 from prunelint.analysis.project import Project, Target
-from prunelint.apidata import load_api_data
+from prunelint.settings.apidata import load_api_data
 
 PATH = "/virtual/models.py"
 

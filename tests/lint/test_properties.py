@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prunelint.cli import main
+from prunelint.frontends.cli import main
 from pysplice import any_module, spliced_modules
 
 # Generated programs are slow to draw and to lint; deadlines would only measure the machine.

@@ -6,12 +6,12 @@ import textwrap
 
 import pytest
 
-from prunelint.apidata import load_api_data
-from prunelint.config import Settings
-from prunelint.engine import LintOptions, finalize, lint_sources
-from prunelint.plugins import load_rules
+from prunelint.settings.apidata import load_api_data
+from prunelint.settings.config import Settings
+from prunelint.engine.run import LintOptions, finalize, lint_sources
+from prunelint.plugins.registry import load_rules
 from prunelint.rules.base import Invalid
-from prunelint.source import Source
+from prunelint.io.source import Source
 
 RULES = load_rules()
 
@@ -63,8 +63,8 @@ def test_docs_examples_behave(code: str) -> None:
 def test_readme_rule_reference_is_current() -> None:
     from pathlib import Path
 
-    from prunelint.docs import with_rules
+    from prunelint.frontends.docs import with_rules
 
     readme = Path(__file__).resolve().parents[2] / "README.md"
     text = readme.read_text("utf-8")
-    assert text == with_rules(text), "run `python -m prunelint.docs --write`"
+    assert text == with_rules(text), "run `python -m prunelint.frontends.docs --write`"

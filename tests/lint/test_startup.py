@@ -15,14 +15,14 @@ from pathlib import Path
 PROBE = textwrap.dedent(
     """
     import json, sys
-    from prunelint.cli import main
-    from prunelint.plugins import load_rules
+    from prunelint.frontends.cli import main
+    from prunelint.plugins.registry import load_rules
 
     rules = load_rules()
     code = main(sys.argv[1:])
     heavy = sorted(
         m for m in sys.modules
-        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.analyse"))
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step"))
     )
     print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
     """
@@ -72,5 +72,5 @@ def test_the_probe_can_fail(tmp_path):
     write_plain_tree(tmp_path)
     (tmp_path / "prune.py").write_text("import torch_pruning as tp\n")
     result = probe(tmp_path, "--isolated", "-q", "--no-cache", ".")
-    assert "prunelint.analyse" in result["heavy"]
+    assert "prunelint.engine.step" in result["heavy"]
     assert any(m.startswith("libcst.") for m in result["heavy"])

@@ -16,8 +16,8 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 
-from prunelint.deepstack import with_deep_stack
-from prunelint.traversal import child_fields, is_trivia, visit_batched
+from prunelint.analysis.deepstack import with_deep_stack
+from prunelint.analysis.traversal import child_fields, is_trivia, visit_batched
 from pysplice import any_module
 from test_properties import _profile
 

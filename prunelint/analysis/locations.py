@@ -15,12 +15,12 @@ from libcst.metadata import CodeRange
 
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc, Span
-from prunelint.deepstack import with_deep_stack
+from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.diagnostics import Position
-from prunelint.parsing import parse_module
-from prunelint.positions import StatementLines, node_ranges
-from prunelint.source import Source
-from prunelint.traversal import visit_batched
+from prunelint.analysis.parse import parse_module, python_parse
+from prunelint.analysis.positions import StatementLines, node_ranges
+from prunelint.io.source import Source
+from prunelint.analysis.traversal import visit_batched
 
 
 class _Located(LocatedNodes):
@@ -76,7 +76,5 @@ class Reparsed:
 
 def _statement_lines(text: str) -> StatementLines | None:
     """None where CPython cannot parse the text here: positions then write the whole file."""
-    from prunelint.analyse import python_parse
-
     tree = python_parse(Source("<reparsed>", "<reparsed>", text))
     return StatementLines.from_tree(text, tree) if isinstance(tree, ast.Module) else None

@@ -3,61 +3,73 @@
 A file that mentions nothing a rule looks for is never parsed. Which words matter grows as the
 analysis learns which functions of the tree build pruners, so parsing goes in rounds until no
 unparsed file mentions a new one. The findings are the same as when every file is parsed.
+
+The loop sees the per-file step through one object (`FileStep`: read, test for words, analyse).
+With the cache on, `engine.cache.CachedStep` stands in front of it: a lookup, then the work,
+then a record; the loop itself never touches the cache.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Iterable, Sequence
 
 import pathspec
 
+from prunelint.analysis.context import ProjectContext
 from prunelint.analysis.project import Project, Target, local_module_file
-from prunelint.apidata import ApiData
-from prunelint.config import Settings
-from prunelint.context import ProjectContext
 from prunelint.diagnostics import Diagnostic
-from prunelint.noqa import is_silenced, noqa_lines
-from prunelint.notebook import Notebook, is_notebook, read_notebook, relocate
-from prunelint.paths import display_path
-from prunelint.plugins import RuleSet
-from prunelint.results import FileResult
-from prunelint.prefilter import mentions_all
-from prunelint.source import FILE_ERROR_CODE, Source, read_source
+from prunelint.engine.noqa import is_silenced, noqa_lines
+from prunelint.engine.options import LintOptions
+from prunelint.engine.prefilter import mentions_all
+from prunelint.engine.results import FileResult, Step
+from prunelint.io.notebook import Notebook, is_notebook, read_notebook, relocate
+from prunelint.io.paths import display_path
+from prunelint.io.source import FILE_ERROR_CODE, Source, read_source
 
 
 MAX_CONTEXT_FILES = 200
 
 
-@dataclass(frozen=True)
-class LintOptions:
-    settings: Settings
-    rules: RuleSet
-    codes: frozenset[str]
-    api: ApiData
-    jobs: int = 1
-    prefilter: bool = True  # off only to check that the fast path changes nothing
-    roots: tuple[str, ...] = field(default_factory=lambda: (os.getcwd(),))
-    # Files named one by one (pre-commit, stdin): the rest of the tree is not in the run, so
-    # such a file is parsed when it imports a local module outside the run, and that module
-    # is read for context.
-    named_files: frozenset[str] = frozenset()
-    # `.prunelint_cache` (prunelint/cache.py): the CLI turns it on; the API writes nothing.
-    cache: bool = False
-    # With more than one job, a round with fewer files than this per job runs in-process:
-    # starting workers costs more than parsing a handful of files. 1 when -j is explicit.
-    min_files_per_job: int = 1
+class FileStep:
+    """Read a file, tell whether it mentions a word, analyse files (in worker processes when
+    there are enough of them)."""
+
+    def __init__(self, options: LintOptions) -> None:
+        self.options = options
+        self.cst_rules = options.rules.cst_rules(options.codes)
+
+    def read(self, filename: str) -> "Source | Notebook | Diagnostic":
+        return load_source(filename, filename)
+
+    def mentions(self, words: Iterable[str]):
+        return _mentions(words)
+
+    def analyse(self, sources: list[Source]) -> list[FileResult]:
+        return _analyse_all(sources, self.options, self.cst_rules)
+
+    def finish(self) -> None:
+        pass
 
 
-def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnostic]:
+def open_step(options: LintOptions) -> Step:
+    step = FileStep(options)
+    if not options.cache:
+        return step
+    from prunelint.engine.cache import CachedStep
+
+    return CachedStep.open(step, options)
+
+
+def lint_files(filenames: Sequence[str], options: LintOptions) -> tuple[list[Diagnostic], "Texts"]:
+    """The findings of these files, and their texts as linted (read on demand)."""
     sources: list[Source] = []
     diagnostics: list[Diagnostic] = []
-    cache = _open_cache(options)
+    step = open_step(options)
     for filename in filenames:
-        loaded = cache.source(filename, load_source) if cache else load_source(filename, filename)
+        loaded = step.read(filename)
         if isinstance(loaded, Notebook):
             diagnostics.extend(loaded.cell_errors)
             loaded = loaded.source
@@ -65,24 +77,16 @@ def lint_files(filenames: Sequence[str], options: LintOptions) -> list[Diagnosti
             sources.append(loaded)
         else:
             diagnostics.append(loaded)
-    diagnostics.extend(lint_sources(sources, options, cache))
-    if cache:
-        cache.save()
-    kept = finalize(diagnostics, options, _Texts(sources))
-    return in_cells(kept, sources)
+    diagnostics.extend(lint_sources(sources, options, step))
+    step.finish()
+    texts = Texts(sources)
+    kept = finalize(diagnostics, options, texts)
+    return in_cells(kept, sources), texts
 
 
-def _open_cache(options: LintOptions):
-    if not options.cache:
-        return None
-    from prunelint.cache import FileCache
-
-    return FileCache.open(options)
-
-
-class _Texts(dict):
-    """filename (or absolute path) -> text, read only for the files asked for (noqa and
-    positions, for files with findings): the cache leaves unchanged files unread."""
+class Texts(dict):
+    """filename (or absolute path) -> text, read only for the files asked for (noqa, positions
+    and code frames, for files with findings): the cache leaves unchanged files unread."""
 
     def __init__(self, sources: Iterable[Source], by_path: bool = False) -> None:
         super().__init__()
@@ -94,6 +98,12 @@ class _Texts(dict):
     def __missing__(self, filename: str) -> str:
         text = self[filename] = self._sources[filename].text
         return text
+
+    def source(self, filename: str) -> Source | None:
+        return self._sources.get(filename)
+
+    def names(self) -> list[str]:
+        return list(self._sources)
 
 
 def load_source(path: str, filename: str) -> "Source | Notebook | Diagnostic":
@@ -115,7 +125,8 @@ def in_cells(diagnostics: list[Diagnostic], sources: Iterable[Source]) -> list[D
     return sorted(moved, key=Diagnostic.sort_key)
 
 
-def lint_sources(sources: Sequence[Source], options: LintOptions, cache=None) -> list[Diagnostic]:
+def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | None = None) -> list[Diagnostic]:
+    step = step or FileStep(options)
     cst_rules = options.rules.cst_rules(options.codes)
     project_rules = options.rules.project_rules(options.codes)
     parse_all = not options.prefilter or any(rule.PREFILTER_WORDS is None for rule in cst_rules)
@@ -132,7 +143,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, cache=None) ->
         if parse_all:
             chosen, pending = pending, []
         else:
-            mentions = cache.mention_test(words) if cache else _mentions(words)
+            mentions = step.mentions(words)
             chosen, rest = [], []
             for source in pending:
                 wanted = mentions(source) or (
@@ -143,9 +154,9 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, cache=None) ->
         first = False
         if not chosen:
             break
-        results.extend(_run(chosen, options, cst_rules, cache))
+        results.extend(step.analyse(chosen))
         if project_rules:
-            results += _imported_context(results, linted, options, cst_rules, cache)
+            results += _imported_context(results, linted, options, step)
         if not project_rules or not pending:
             break
         context, context_size = _context(results, options), len(results)
@@ -181,7 +192,7 @@ def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOp
 
 
 def _imported_context(
-    results: list[FileResult], linted: frozenset[str], options: LintOptions, cst_rules: tuple, cache=None
+    results: list[FileResult], linted: frozenset[str], options: LintOptions, step: Step
 ) -> list[FileResult]:
     """Parse the unlinted modules that analysed files import from, transitively, for context.
 
@@ -199,7 +210,7 @@ def _imported_context(
         seen.update(wanted)
         budget -= len(wanted)
         loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p)), Source)]
-        for result in _run(loaded, options, cst_rules, cache):
+        for result in step.analyse(loaded):
             result.context_only = True
             extra.append(result)
     return extra
@@ -207,7 +218,7 @@ def _imported_context(
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
     facts = [r.facts for r in results if r.facts is not None]
-    texts = _Texts((r.source for r in results), by_path=True)
+    texts = Texts((r.source for r in results), by_path=True)
     cells = {os.path.abspath(r.source.path): r.source.cells for r in results if r.source.cells is not None}
     return ProjectContext(Project(facts, options.roots, options.api), texts, cells)
 
@@ -229,28 +240,17 @@ def _mentions(words: Iterable[str]):
     return mentions
 
 
-def _run(sources: list[Source], options: LintOptions, cst_rules: tuple, cache=None) -> list[FileResult]:
-    if cache is None:
-        return _analyse_all(sources, options, cst_rules)
-    hits, misses = cache.split(sources)
-    fresh = _analyse_all([sources[i] for i in misses], options, cst_rules)
-    for index, result in zip(misses, fresh):
-        cache.remember(result)
-        hits[index] = result
-    return [hits[i] for i in range(len(sources))]
-
-
 def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
     if not sources:
         return []
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
-    from prunelint.analyse import analyse
+    from prunelint.engine.step import analyse
 
     work = partial(analyse, api=options.api, cst_rules=cst_rules)
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]
-    from prunelint.workers import map_in_processes
+    from prunelint.engine.workers import map_in_processes
 
     # Largest files first, in small chunks: no worker is left with a long file at the end.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))

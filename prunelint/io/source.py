@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from prunelint.diagnostics import Diagnostic, Position
 
 if TYPE_CHECKING:
-    from prunelint.notebook import CellMap
+    from prunelint.io.cells import CellMap
 
 FILE_ERROR_CODE = "PRL000"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import gc
-import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -12,39 +10,17 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from prunelint.analysis.collector import FactCollector
-from prunelint.apidata import ApiData
-from prunelint.deepstack import with_deep_stack
+from prunelint.settings.apidata import ApiData
+from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.diagnostics import Diagnostic
-from prunelint.results import FileResult
+from prunelint.engine.results import FileResult
 from prunelint.analysis.imports import ImportNames
-from prunelint.parsing import parse_module
-from prunelint.positions import StatementLines
+from prunelint.analysis.parse import parse_module, python_parse
+from prunelint.analysis.positions import StatementLines
 from prunelint.rules.cst_rule import CstRule
 from prunelint.rules.visitor import RuleVisitor, findings
-from prunelint.source import Source, file_error
-from prunelint.traversal import visit_batched
-
-
-def python_rejects(source: Source) -> Diagnostic | None:
-    """CPython's own verdict, first: it gives exact syntax-error positions, and it refuses
-    nesting that would overflow the stack of libcst's native parser (a crash, not an error)."""
-    verdict = python_parse(source)
-    return verdict if isinstance(verdict, Diagnostic) else None
-
-
-def python_parse(source: Source) -> ast.Module | Diagnostic:
-    """CPython's tree of the file, or why it has none."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not our business
-            return compile(source.text, source.filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        row = exc.lineno or 1
-        return file_error(source.filename, f"syntax error: {exc.msg}", row, exc.offset or 1)
-    except (RecursionError, MemoryError):
-        return file_error(source.filename, "too deeply nested for Python to compile")
-    except (ValueError, OverflowError) as exc:
-        return file_error(source.filename, f"cannot compile: {exc}")
+from prunelint.io.source import Source, file_error
+from prunelint.analysis.traversal import visit_batched
 
 
 def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:

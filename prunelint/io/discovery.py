@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pathspec
 
-from prunelint.config import Settings
-from prunelint.paths import display_path
+from prunelint.settings.config import Settings
+from prunelint.io.paths import display_path
 
 # Notebooks are linted too: their code cells, as one virtual source (see notebook.py).
 PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")

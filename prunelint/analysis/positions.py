@@ -27,7 +27,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange
 
-from prunelint.traversal import child_fields, is_trivia, trivia_only_fields
+from prunelint.analysis.traversal import child_fields, is_trivia, trivia_only_fields
 
 # libcst's own line breaks (position_provider.NEWLINE_RE): "\r\n", a lone "\r", or "\n".
 _NEWLINE = re.compile(r"\r\n?|\n")

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Protocol
 
 from prunelint.analysis.builders import BuildIndex, CallOutcome
 from prunelint.analysis.facts import Loc, Span
 from prunelint.analysis.project import Project
 from prunelint.diagnostics import Diagnostic, Fix
-from prunelint.paths import display_path
+from prunelint.io.paths import display_path
 
 if TYPE_CHECKING:
-    from prunelint.locations import Reparsed
-    from prunelint.notebook import CellMap
-    from prunelint.rules.base import Rule
+    from prunelint.analysis.locations import Reparsed
+    from prunelint.io.cells import CellMap
+
+
+class Reporting(Protocol):
+    """The rule a finding is made for: a `Rule` class or instance."""
+
+    CODE: str
+
+    def info(self): ...
 
 
 class ProjectContext:
@@ -31,7 +38,7 @@ class ProjectContext:
         """The file parsed again, once, for the positions and fixes of its findings."""
         path = os.path.abspath(path)
         if path not in self._reparsed:
-            from prunelint.locations import Reparsed  # libcst, only when there is a finding
+            from prunelint.analysis.locations import Reparsed  # libcst, only when there is a finding
 
             self._reparsed[path] = Reparsed(self._texts[path])
         return self._reparsed[path]
@@ -62,7 +69,7 @@ class ProjectContext:
 
     def diagnostic(
         self,
-        rule: "type[Rule] | Rule",
+        rule: "type[Reporting] | Reporting",
         path: str,
         loc: Loc,
         message: str,

@@ -18,7 +18,7 @@ import libcst as cst
 from prunelint.analysis.collector import LocatedNodes
 from prunelint.analysis.facts import Loc
 from prunelint.diagnostics import Edit, Fix, Position
-from prunelint.locations import Reparsed
+from prunelint.analysis.locations import Reparsed
 
 ENABLE_GRAD = "with torch.enable_grad():"
 LEAVE_INFERENCE = "with torch.inference_mode(False):"
@@ -164,7 +164,7 @@ class WrapFixes:
 
 
 def _split(text: str) -> list[str]:
-    from prunelint.fixer import split_lines
+    from prunelint.fix.fixer import split_lines
 
     return split_lines(text)
 

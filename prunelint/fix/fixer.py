@@ -20,9 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
-from prunelint.atomic import write_atomic
+from prunelint.io.atomic import write_atomic
 from prunelint.diagnostics import Diagnostic, Fix, Position
-from prunelint.source import Source, decode
+from prunelint.analysis.parse import parses
+from prunelint.io.source import Source, decode
 
 MAX_PASSES = 10
 Lint = Callable[[Sequence[Source]], list[Diagnostic]]
@@ -56,11 +57,6 @@ class FixRun:
     @property
     def fixed_count(self) -> int:
         return sum(self.fixed.values())
-
-
-def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
-    fix = diagnostic.fix
-    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe)
 
 
 def is_notebook(source: Source) -> bool:
@@ -114,22 +110,6 @@ def _apply(text: str, chosen: Iterable[list[tuple[int, int, str]]]) -> str:
     return "".join(out)
 
 
-def parses(text: str, filename: str) -> bool:
-    """The same two checks a file passes before it is analysed: CPython's compiler and libcst."""
-    from prunelint.analyse import python_rejects
-    from prunelint.deepstack import with_deep_stack
-
-    if python_rejects(Source(filename, filename, text)) is not None:
-        return False
-    import libcst
-
-    try:
-        with_deep_stack(lambda: libcst.parse_module(text))
-    except (libcst.ParserSyntaxError, RecursionError):
-        return False
-    return True
-
-
 def fix_text(
     text: str, diagnostics: Sequence[Diagnostic], unsafe: bool, filename: str = "<fix>"
 ) -> tuple[str, list[Diagnostic], list[FixFailure]]:
@@ -139,7 +119,7 @@ def fix_text(
     failures: list[FixFailure] = []
     candidates: list[tuple[int, int, Diagnostic, list[tuple[int, int, str]]]] = []
     for diagnostic in diagnostics:
-        if not applicable(diagnostic, unsafe):
+        if not diagnostic.fixable(unsafe):
             continue
         try:
             ranges = _ranges(diagnostic.fix, offsets)
@@ -195,7 +175,7 @@ def fix_sources(sources: Sequence[Source], lint: Lint, unsafe: bool) -> FixRun:
         diagnostics = lint(list(current.values()))
         by_file: dict[str, list[Diagnostic]] = {}
         for d in diagnostics:
-            if applicable(d, unsafe) and d.filename in current and _key(d) not in refused:
+            if d.fixable(unsafe) and d.filename in current and _key(d) not in refused:
                 by_file.setdefault(d.filename, []).append(d)
         changed = False
         for filename, found in by_file.items():
@@ -257,33 +237,3 @@ def unified_diff(filename: str, before: str, after: str) -> str:
             line += "\n\\ No newline at end of file\n"
         lines.append(line)
     return "".join(lines)
-
-
-def fix_files(filenames: Sequence[str], options, unsafe: bool) -> FixRun:
-    """Read, then lint and fix `filenames` (Python files; the CLI keeps notebooks out) with the
-    engine's options. Unreadable files are findings, as in a plain run."""
-    from prunelint.engine import finalize, lint_sources
-    from prunelint.source import read_source
-
-    sources: list[Source] = []
-    errors: list[Diagnostic] = []
-    for filename in filenames:
-        loaded = read_source(filename, filename)
-        (sources if isinstance(loaded, Source) else errors).append(loaded)
-
-    def lint(current: Sequence[Source]) -> list[Diagnostic]:
-        found = errors + lint_sources(current, options)
-        return finalize(found, options, {s.filename: s.text for s in current})
-
-    return fix_sources(sources, lint, unsafe)
-
-
-def write_all(run: FixRun) -> list[FixFailure]:
-    """Write every fixed file; a file that cannot be written is reported and counts as unfixed."""
-    failures = []
-    for filename, text in run.fixed_texts.items():
-        failure = write_fixed(run.originals[filename], text)
-        if failure is not None:
-            failures.append(failure)
-            run.fixed.pop(filename, None)
-    return failures

@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import prunelint
-from prunelint.atomic import write_atomic
-from prunelint.prefilter import mentions_all
-from prunelint.source import Source
+from prunelint.io.atomic import write_atomic
+from prunelint.engine.prefilter import mentions_all
+from prunelint.io.source import Source
 
 if TYPE_CHECKING:
     from prunelint.analysis.facts import ModuleFacts
     from prunelint.diagnostics import Diagnostic
-    from prunelint.engine import LintOptions
-    from prunelint.results import FileResult
+    from prunelint.engine.options import LintOptions
+    from prunelint.engine.results import FileResult, Step
 
 FORMAT = 1  # bump when the layout of `_Entry` changes
 # A file modified this close to the moment its entry was made may have changed again within
@@ -75,7 +75,7 @@ class StoredSource(Source):
 
 
 def _read(path: str, filename: str) -> "Source | Diagnostic":
-    from prunelint.source import read_source
+    from prunelint.io.source import read_source
 
     return read_source(path, filename)
 
@@ -234,7 +234,7 @@ class FileCache:
 
     def split(self, sources: Sequence[Source]) -> tuple[dict[int, "FileResult"], list[int]]:
         """Results found in the cache by position, and the positions still to analyse."""
-        from prunelint.results import FileResult
+        from prunelint.engine.results import FileResult
 
         hits: dict[int, FileResult] = {}
         misses: list[int] = []
@@ -272,6 +272,36 @@ class FileCache:
             _forget_old(self.folder, keep=self.file)
         except Exception:  # a read-only tree, a full disk, an unpicklable plugin fact
             pass
+
+
+class CachedStep:
+    """The per-file step behind the cache: each file is looked up, analysed only when its entry
+    has no result, and the result recorded; the entries are written back when the run ends."""
+
+    def __init__(self, step: "Step", cache: FileCache) -> None:
+        self.step = step
+        self.cache = cache
+
+    @classmethod
+    def open(cls, step: "Step", options: "LintOptions") -> "CachedStep":
+        return cls(step, FileCache.open(options))
+
+    def read(self, filename: str):
+        return self.cache.source(filename, lambda path, name: self.step.read(name))
+
+    def mentions(self, words: Iterable[str]) -> Callable[[Source], bool]:
+        return self.cache.mention_test(words)
+
+    def analyse(self, sources: list[Source]) -> list["FileResult"]:
+        hits, misses = self.cache.split(sources)
+        fresh = self.step.analyse([sources[i] for i in misses])
+        for index, result in zip(misses, fresh):
+            self.cache.remember(result)
+            hits[index] = result
+        return [hits[i] for i in range(len(sources))]
+
+    def finish(self) -> None:
+        self.cache.save()
 
 
 KEEP_FILES = 8
@@ -313,4 +343,4 @@ def _load(file: Path) -> dict[str, _Entry]:
     return entries
 
 
-__all__ = ["FileCache", "StoredSource", "cache_folder", "run_key"]
+__all__ = ["CachedStep", "FileCache", "StoredSource", "cache_folder", "run_key"]

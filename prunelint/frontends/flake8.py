@@ -20,7 +20,7 @@ from prunelint import __version__
 
 if TYPE_CHECKING:
     from prunelint.diagnostics import Diagnostic
-    from prunelint.engine import LintOptions
+    from prunelint.engine.options import LintOptions
 
 
 @dataclass(frozen=True)
@@ -32,21 +32,13 @@ class _Setup:
 @lru_cache(maxsize=8)
 def _setup(cwd: str) -> _Setup:
     """Settings, rules and API data, loaded once per working folder, not once per file."""
-    from prunelint.cli import _api
-    from prunelint.config import ConfigError, find_settings
-    from prunelint.engine import LintOptions
-    from prunelint.plugins import PluginError, load_rules
-    from prunelint.selection import Selection, SelectionError, enabled_codes, validate
+    from prunelint import api
+    from prunelint.plugins.registry import PluginError
+    from prunelint.settings.config import ConfigError
+    from prunelint.settings.selection import SelectionError
 
     try:
-        settings = find_settings(cwd)
-        rules = load_rules()
-        infos = rules.infos()
-        selection = Selection(settings.select, settings.extend_select, settings.ignore, origin=settings.config_file or "")
-        codes = enabled_codes([selection], infos)
-        for pattern, selectors in settings.per_file_ignores:
-            validate(selectors, infos, f"`per-file-ignores` ({pattern!r}) of {settings.config_file}")
-        options = LintOptions(settings=settings, rules=rules, codes=codes, api=_api(settings), roots=(cwd,))
+        options = api.find_options(cwd)
     except (ConfigError, SelectionError, PluginError) as exc:
         return _Setup(None, f"prunelint configuration: {exc}")
     return _Setup(options, None)
@@ -54,21 +46,16 @@ def _setup(cwd: str) -> _Setup:
 
 def lint_lines(filename: str, lines: Sequence[str], cwd: str | None = None) -> list["Diagnostic"]:
     """What `prunelint FILE` reports for this file, given its lines."""
-    from dataclasses import replace
-
-    from prunelint.engine import finalize, lint_sources
-    from prunelint.paths import display_path
-    from prunelint.source import Source, file_error
+    from prunelint import api
+    from prunelint.io.paths import display_path
+    from prunelint.io.source import file_error
 
     setup = _setup(cwd or os.getcwd())
     shown = display_path(filename)
     if setup.options is None:
         return [file_error(shown, setup.error or "prunelint configuration error")]
-    path = os.path.abspath(filename)
-    options = replace(setup.options, named_files=frozenset({path}))
     text = "".join(lines)
-    source = Source(shown, path, text)
-    return finalize(lint_sources([source], options), options, {shown: text})
+    return api.check_text(text, shown, setup.options, path=os.path.abspath(filename)).diagnostics
 
 
 class Plugin:

@@ -1,4 +1,4 @@
-"""Keep the README's rule reference in step with the rules: `python -m prunelint.docs --write`."""
+"""Keep the README's rule reference in step with the rules: `python -m prunelint.frontends.docs --write`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from prunelint.plugins import load_rules
+from prunelint.plugins.registry import load_rules
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
@@ -29,7 +29,7 @@ def with_rules(readme: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m prunelint.docs")
+    parser = argparse.ArgumentParser(prog="python -m prunelint.frontends.docs")
     parser.add_argument("readme", nargs="?", default="README.md")
     parser.add_argument("--write", action="store_true", help="rewrite the section in place")
     args = parser.parse_args(argv)
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(wanted, "utf-8")
         return 0
     if current != wanted:
-        print(f"{path}: the rule reference is out of date; run `python -m prunelint.docs --write`", file=sys.stderr)
+        print(f"{path}: the rule reference is out of date; run `python -m prunelint.frontends.docs --write`", file=sys.stderr)
         return 1
     return 0
 

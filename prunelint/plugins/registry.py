@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pluggy
 
-from prunelint import hookspecs
+from prunelint.plugins import hookspecs
 from prunelint.ruleinfo import RuleInfo
 from prunelint.rules.base import ProjectRule, Rule
-from prunelint.source import FILE_ERROR_CODE
+from prunelint.io.source import FILE_ERROR_CODE
 
 
 class PluginError(RuntimeError):

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from prunelint.diagnostics import Diagnostic, Position
-from prunelint.source import Source, file_error, read_bytes
+from prunelint.io.cells import CellMap
+from prunelint.io.source import Source, file_error, read_bytes
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -40,27 +41,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def is_notebook(filename: str) -> bool:
     return filename.lower().endswith(NOTEBOOK_SUFFIX)
-
-
-@dataclass(frozen=True)
-class CellMap:
-    """Where each virtual row comes from. Index 0 is virtual row 1."""
-
-    cells: tuple[int, ...]  # the cell's number
-    rows: tuple[int, ...]  # the row inside the cell, 1-based
-    # Columns to add on a row whose magic prefix was dropped (`%time x()` is linted as `x()`).
-    shifts: tuple[int, ...]
-
-    def locate(self, position: Position) -> tuple[int, Position] | None:
-        index = position.row - 1
-        if not 0 <= index < len(self.cells):
-            return None
-        return self.cells[index], Position(self.rows[index], position.column + self.shifts[index])
-
-    def describe(self, row: int) -> str:
-        """`cell 3, line 2` for a virtual row, as messages name another place in the notebook."""
-        found = self.locate(Position(row, 1))
-        return f"line {row}" if found is None else f"cell {found[0]}, line {found[1].row}"
 
 
 @dataclass(frozen=True)
@@ -199,7 +179,7 @@ def _build(cells: Sequence[tuple[str, str]], python: bool, filename: str, path: 
             cell_numbers.append(number)
             rows.append(row)
             shifts.append(shift)
-    cell_map = CellMap(tuple(cell_numbers), tuple(rows), tuple(shifts))
+    cell_map = CellMap(tuple(cell_numbers), tuple(rows), tuple(shifts), tuple(source for _, source in cells))
     return Notebook(Source(filename, path, "".join(lines), cells=cell_map), tuple(errors))
 
 
@@ -358,4 +338,4 @@ def cell_lines(notebook_text: str, cell: int) -> list[str] | None:
     return [line.rstrip("\n") for line in _split(cells[cell - 1][1])]
 
 
-__all__ = ["CellMap", "Notebook", "cell_lines", "is_notebook", "parse_notebook", "read_notebook", "relocate"]
+__all__ = ["Notebook", "cell_lines", "is_notebook", "parse_notebook", "read_notebook", "relocate"]
