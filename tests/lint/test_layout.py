@@ -221,3 +221,21 @@ def test_the_parse_module_is_used_by_the_per_file_step_and_its_two_helpers() -> 
     findings and the fixer's check that a fixed text still parses are the only other users."""
     users = sorted(name for name, targets in graph().items() if "prunelint.analysis.parse" in targets)
     assert users == ["prunelint.analysis.locations", "prunelint.engine.step", "prunelint.fix.fixer"]
+
+
+def test_the_architecture_page_names_every_folder_and_module_that_exists() -> None:
+    """docs/architecture.md's table: each folder of the package in it, each module it names real."""
+    page = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    table = [line for line in page.splitlines() if line.startswith("| `prunelint/")]
+    folders = {line.split("`")[1].rstrip("/") for line in table}
+    package = ROOT / "prunelint"
+    actual = {f"prunelint/{p.name}" for p in package.iterdir() if (p / "__init__.py").exists()}
+    assert actual <= folders, f"folders missing from docs/architecture.md: {sorted(actual - folders)}"
+    for line in table:
+        folder = ROOT / line.split("`")[1].replace(" (top)", "")
+        named = [part for part in line.split("`")[3::2] if part.endswith(".py") and "NNN" not in part]
+        for module in named:
+            assert (folder / module).exists() or (ROOT / "prunelint" / module).exists(), f"{module} in {line[:40]}"
+    for path in package.rglob("*.py"):
+        if path.name != "__init__.py" and path.parent != package and not path.name.startswith("prl"):
+            assert f"`{path.name}`" in page, f"{path.relative_to(ROOT)} is not on docs/architecture.md"
