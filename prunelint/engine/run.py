@@ -246,7 +246,7 @@ def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) 
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
     from prunelint.engine.step import analyse
 
-    work = partial(analyse, api=options.api, cst_rules=cst_rules)
+    work = partial(analyse, api=options.api, cst_rules=cst_rules, roots=options.roots)
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]

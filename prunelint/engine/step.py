@@ -20,10 +20,15 @@ from prunelint.analysis.positions import StatementLines
 from prunelint.rules.cst_rule import CstRule
 from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.io.source import Source, file_error
+from prunelint.io.vendored import imports_older_copy
 from prunelint.analysis.traversal import visit_batched
 
 
-def analyse(source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...]) -> FileResult:
+def analyse(
+    source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...], roots: tuple[str, ...] = ()
+) -> FileResult:
+    if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and imports_older_copy(source.path, roots):
+        cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
     with collection_paused():
         verdict = python_parse(source)
         if isinstance(verdict, Diagnostic):

@@ -43,6 +43,10 @@ class Rule:
     # Words a file must contain to be worth parsing for this rule; None: every file. A word
     # `a&b` asks for both (a common word made specific by another).
     PREFILTER_WORDS: ClassVar[tuple[str, ...] | None] = None
+    # A rule that judges code by the API of the installed Torch-Pruning release (PRL901, PRL902)
+    # is not run on a file whose `import torch_pruning` finds an older copy in its own tree
+    # (prunelint/io/vendored.py): that copy's names are its current API.
+    JUDGES_INSTALLED_API: ClassVar[bool] = False
     BAD_EXAMPLE: ClassVar[str] = ""
     GOOD_EXAMPLE: ClassVar[str] = ""
 

@@ -28,6 +28,12 @@ class DeprecatedApi(CstRule):
     bind the new name). Renaming `channel_groups` to `out_channel_groups` is safe for a literal
     dict; for a dict held in a variable it is offered as an unsafe fix, because Torch-Pruning then
     adds the group counts it detects to the caller's dict instead of to its own default.
+
+    Code whose `import torch_pruning` finds an older copy shipped in its own tree (a
+    `torch_pruning/` folder beside it or above it, without `BasePruner`: Diff-Pruning's
+    `ddpm_exp/`, projective-pruning) is not judged: what is deprecated in today's release is that
+    copy's current API, and today's names do not exist there. A copy inside another package
+    (`LLMPruner.torch_pruning`) is never the installed `torch_pruning`.
     """
 
     CODE = "PRL901"
@@ -35,6 +41,7 @@ class DeprecatedApi(CstRule):
     MESSAGE = "`{old}` is deprecated in Torch-Pruning: use `{new}`{why}."
     FIXABLE = True
     PREFILTER_WORDS = ("torch_pruning",)
+    JUDGES_INSTALLED_API = True
 
     BAD_EXAMPLE = """
         import torch_pruning as tp

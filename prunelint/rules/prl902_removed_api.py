@@ -23,12 +23,19 @@ class RemovedApi(CstRule):
     message names what replaces it (#51, #206).
 
     No automatic fix: the replacements take other arguments or behave differently.
+
+    Code whose `import torch_pruning` finds an older copy shipped in its own tree (a
+    `torch_pruning/` folder beside it or above it, without `BasePruner`: Diff-Pruning's
+    `ddpm_exp/`, projective-pruning) is not judged: what is removed in today's release is that
+    copy's current API, and today's names do not exist there. A copy inside another package
+    (`LLMPruner.torch_pruning`) is never the installed `torch_pruning`.
     """
 
     CODE = "PRL902"
     NAME = "removed-api"
     MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}): use {new}."
     PREFILTER_WORDS = ("torch_pruning",)
+    JUDGES_INSTALLED_API = True
 
     BAD_EXAMPLE = """
         import torch_pruning as tp
