@@ -628,7 +628,7 @@ def prune_events(scope: ScopeFlow, rule: NameLookup) -> list[PruneEvent]:
     for pruner in pruner_vars(scope, rule):
         model = pruner.model
         if model is not None:
-            events.extend(PruneEvent(model, step, pruner) for step in pruner.steps())
+            events.extend(PruneEvent(model, step, pruner) for step in pruner.steps() if _step_prunes(scope, step))
     graphs = graph_vars(scope, rule)
     if graphs:
         group_methods = ("get_pruning_group", "get_all_groups")
@@ -648,6 +648,38 @@ def prune_events(scope: ScopeFlow, rule: NameLookup) -> list[PruneEvent]:
                 if graph in graphs:
                     events.append(PruneEvent(graphs[graph][0], call))
     return sorted(events, key=lambda e: e.call.index)
+
+
+def _step_prunes(scope: ScopeFlow, step: CallEvent) -> bool:
+    """Whether `pruner.step(...)` surely changes the model. `step(interactive=True)` only yields
+    the groups; nothing is pruned unless a group's `.prune()` is called, and soft pruning (the
+    groups only looked at, or zeroed by hand) keeps every shape. An `interactive` that is not a
+    literal may be either: not sure, so not a prune."""
+    interactive = step.keyword("interactive")
+    if interactive is None:
+        interactive = step.positional(0)
+    if interactive is None:
+        return True
+    flag = bool_literal(interactive)
+    if flag is None:
+        return False
+    if not flag:
+        return True
+    for call in scope.calls:
+        if call.method != "prune" or call.index <= step.index:
+            continue
+        source = call.node.func.value if isinstance(call.node.func, cst.Attribute) else None
+        if not isinstance(source, cst.Name):
+            continue
+        origin = _group_origin(scope, source.value, call)
+        if isinstance(origin, cst.Name):  # groups = list(pruner.step(interactive=True))
+            binding = scope.reaching(origin.value, call.index, call.chain)
+            origin = binding.value if binding is not None and binding.kind == "assign" else None
+        if isinstance(origin, cst.Call) and isinstance(origin.func, cst.Name) and origin.func.value in ("list", "tuple"):
+            origin = origin.args[0].value if len(origin.args) == 1 else None
+        if origin is step.node:
+            return True
+    return False
 
 
 def _group_origin(scope: ScopeFlow, name: str, call: CallEvent) -> cst.BaseExpression | None:

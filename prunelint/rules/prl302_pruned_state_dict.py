@@ -22,7 +22,9 @@ class PrunedStateDict(CstRule):
     Reported at `torch.save(m.state_dict(), ...)` (also inside a dict or list) when `m` was
     surely pruned earlier in the same function or module body and not rebound since. Silent if
     the scope also records the structure: `tp.state_dict(...)`, `tp.save(...)` or
-    `pruner.pruning_history()`.
+    `pruner.pruning_history()`. Soft pruning changes no shape: `step(interactive=True)` whose
+    groups never get `.prune()` (Torch-Pruning's `examples/sparse_training` zeroes them instead)
+    leaves a `state_dict()` that loads into the original model.
 
     Save the whole module (`torch.save(model, path)`, loaded with `weights_only=False`), use
     `tp.state_dict(model)`/`tp.load_state_dict(model, ...)`, or save
@@ -89,6 +91,15 @@ if args.prune:
     pruner.step()
 torch.save(model.state_dict(), "model.pth")
 """,
+        # Soft pruning: the interactive step's groups are only inspected, never pruned.
+        """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+for group in pruner.step(interactive=True):
+    zero_out(group)
+    # group.prune()
+torch.save(model.state_dict(), "soft.pth")
+""",
         # Another model's state_dict.
         """
 import torch, torch_pruning as tp
@@ -120,6 +131,18 @@ def prune_and_save(model, x, path):
     torch.save({"epoch": 0, "model": model.state_dict()}, path)
 """,
             line=9,
+        ),
+        # Groups collected first, then pruned.
+        Invalid(
+            """
+import torch, torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+groups = list(pruner.step(interactive=True))
+for g in groups:
+    g.prune()
+torch.save(model.state_dict(), "pruned.pth")
+""",
+            line=7,
         ),
     ]
 
