@@ -23,8 +23,10 @@ class IgnoredLayersNotModules(ListTracker, CstRule):
     """`ignored_layers` holds names, classes or parameters instead of module instances.
 
     Torch-Pruning 1.6.1 keeps an `ignored_layers` entry only if it is an `nn.Module` instance
-    (an `nn.Parameter` goes to the unwrapped parameters, which does not protect the layer it
-    belongs to). Anything else is dropped without a warning, so the layer meant to be kept, most
+    or an `nn.Parameter` (`BasePruner.__init__` puts a Parameter into `ignored_params`, which
+    `DependencyGraph.get_pruning_group` skips only where the Parameter itself is a node: an
+    unwrapped parameter such as a ViT's `pos_embed` is protected, and not reported; a module's
+    `.weight` is not a node, so the module is pruned anyway). Anything else is dropped without a warning, so the layer meant to be kept, most
     often the classifier head, is pruned anyway (#451, #341): a module's name (`"fc"`, or the
     names from `named_modules()`), a class (`nn.Linear`: use `isinstance` over `model.modules()`
     to list the instances), or a module's `.weight`/`.bias` (list the module itself).
@@ -75,6 +77,12 @@ p2 = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=(model.head,)
 p3 = tp.pruner.BasePruner(model, x, importance=imp,
                           ignored_layers=[m for n, m in model.named_modules() if "head" in n])
 p4 = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=model.classifier)
+""",
+        # An unwrapped parameter: Torch-Pruning's ignored_params protects it.
+        """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=[model.head, model.pos_embed],
+                              unwrapped_parameters=[(model.pos_embed, 2)])
 """,
         # An attribute whose name ends in weight but is a module; a string elsewhere in the call.
         """

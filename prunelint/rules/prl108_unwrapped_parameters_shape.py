@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prunelint.analysis.lazy import cst
+from prunelint.rules.base import Invalid
+from prunelint.rules.construction import arguments, is_string, source
+from prunelint.rules.cst_rule import CstRule, NodeEdit, NodeFix
+
+if TYPE_CHECKING:
+    import libcst
+
+
+class UnwrappedParametersShape(CstRule):
+    """`unwrapped_parameters` is not a list of `(parameter, dim)` tuples.
+
+    Parameters that belong to no prunable layer (a ViT's `pos_embed` or `cls_token`) are
+    declared with `unwrapped_parameters=[(model.pos_embed, 2)]`: the parameter and the dimension
+    that follows the channels. `DependencyGraph.build_dependency` iterates it as
+    `for (param, dim) in unwrapped_parameters` (Torch-Pruning 1.6.1, `dependency/graph.py`), so
+    a dict (the form `BasePruner`'s own docstring shows: `{ViT.pos_emb: 0}`), bare parameters or
+    parameter names fail there, or unpack a tensor's rows as if they were the pair (TP #364,
+    #256, #167).
+
+    Judged only where the call shows it: a dict literal, or a list or tuple whose elements are
+    strings or attribute reads (a bare `model.pos_embed`). Names that may hold a tuple are not
+    judged.
+
+    Fix (safe, for a dict literal): the same pairs as a list of tuples.
+    """
+
+    CODE = "PRL108"
+    NAME = "unwrapped-parameters-shape"
+    MESSAGE = (
+        "`unwrapped_parameters` {problem}: Torch-Pruning iterates it as `for (param, dim) in ...`, "
+        "so pass a list of `(parameter, dim)` tuples, e.g. `[(model.pos_embed, 2)]` (TP #364)."
+    )
+    FIXABLE = True
+    PREFILTER_WORDS = ("unwrapped_parameters",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                                      unwrapped_parameters={model.pos_embed: 2})
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                                      unwrapped_parameters=[(model.pos_embed, 2)])
+    """
+
+    VALID = [
+        """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters=[(model.pos_embed, 2), (model.cls_token, 2)])
+DG = tp.DependencyGraph().build_dependency(model, x, unwrapped_parameters=unwrapped)
+p2 = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters=[pair for pair in pairs])
+p3 = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters=[pair_a, pair_b])
+""",
+        # Another library's keyword of the same name.
+        """
+import torch_pruning as tp
+build(model, unwrapped_parameters={model.pos_embed: 2})
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters={model.pos_embed: 0})
+""",
+            line=3,
+        ),
+        Invalid(
+            """
+import torch_pruning as tp
+DG = tp.DependencyGraph().build_dependency(model, x, unwrapped_parameters=[model.cls_token])
+""",
+            line=3,
+        ),
+        Invalid(
+            """
+from torch_pruning.pruner import GroupNormPruner
+pruner = GroupNormPruner(model, x, importance=imp, unwrapped_parameters=["pos_embed"])
+""",
+            line=3,
+        ),
+    ]
+
+    def visit_Call(self, node: "libcst.Call") -> None:
+        value = self._argument(node)
+        if value is None:
+            return
+        if isinstance(value, cst.Dict):
+            self.report(value, self.MESSAGE.format(problem="is a dict"), self._dict_fix(value))
+            return
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+            self.report(value, self.MESSAGE.format(problem="is a dict"))
+            return
+        if not isinstance(value, (cst.List, cst.Tuple)):
+            return
+        for element in value.elements:
+            item = element.value
+            if isinstance(element, cst.StarredElement):
+                continue
+            if is_string(item):
+                self.report(item, self.MESSAGE.format(problem=f"holds the name {source(item)}, not a parameter and its dim"))
+                return
+            if isinstance(item, cst.Attribute):
+                self.report(item, self.MESSAGE.format(problem=f"holds the bare parameter `{source(item)}`, without its dim"))
+                return
+
+    def _argument(self, node: "libcst.Call") -> "libcst.BaseExpression | None":
+        cls = self.pruner_class(node)
+        if cls is not None:
+            return arguments(node, cls, self.api).get("unwrapped_parameters")
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in self.api.tracing_methods
+            and isinstance(func.value, cst.Call)
+            and self.qualified_name(func.value.func) in self.api.dependency_graph_classes
+        ):
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "unwrapped_parameters":
+                    return arg.value
+        return None
+
+    def _dict_fix(self, value: "libcst.Dict") -> NodeFix | None:
+        pairs = []
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                return None  # `**other`: not a pair
+            pairs.append(f"({source(element.key)}, {source(element.value)})")
+        return NodeFix("Pass a list of (parameter, dim) tuples", (NodeEdit(value, "[" + ", ".join(pairs) + "]"),))

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prunelint.rules.base import Invalid
+from prunelint.rules.cst_rule import CstRule
+
+if TYPE_CHECKING:
+    import libcst
+
+
+class SharedPrunerDict(CstRule):
+    """One `num_heads` (or `out_channel_groups`, `in_channel_groups`) dict is given to two pruners.
+
+    `BasePruner.__init__` and `_prune` update these dicts in place (Torch-Pruning 1.6.1,
+    `pruner/algorithms/base_pruner.py`): the head counts are rewritten as heads are pruned, and
+    the channel groups it detects are added to the caller's dict. The second pruner built from
+    the same dict object therefore starts from the first one's leftovers: wrong head counts,
+    or groups of modules of another model. Pass each pruner its own dict (`dict(num_heads)`, or
+    build it again).
+
+    Reported at the second construction, when both pruners are built in the same scope from
+    the same name and the name is not rebound between them.
+    """
+
+    CODE = "PRL110"
+    NAME = "shared-pruner-dict"
+    MESSAGE = (
+        "`{keyword}={name}` was already given to `{first}` above: Torch-Pruning changes "
+        "this dict in place, so `{second}` starts from `{first}`'s leftovers. Pass a fresh dict, "
+        "e.g. `{keyword}=dict({name})`."
+    )
+    PREFILTER_WORDS = ("num_heads", "channel_groups")
+    SHARED_PASSES = ("pruning_flow",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        heads = {m.q_proj: m.num_heads for m in attention_modules}
+        first = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=heads)
+        second = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=heads)
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        heads = {m.q_proj: m.num_heads for m in attention_modules}
+        first = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=dict(heads))
+        second = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=dict(heads))
+    """
+
+    VALID = [
+        """
+import torch_pruning as tp
+heads = make_heads(model)
+first = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads)
+heads = make_heads(model)
+second = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads)
+""",
+        # Different dicts, and one pruner per scope.
+        """
+import torch_pruning as tp
+def build(model, x, heads):
+    return tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads)
+a = tp.pruner.BasePruner(model, x, importance=imp, num_heads=heads_a)
+b = tp.pruner.BasePruner(model, x, importance=imp, out_channel_groups=heads_a)
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+def compare(model, x, groups):
+    magnitude = tp.pruner.BasePruner(model, x, importance=mag, out_channel_groups=groups)
+    taylor = tp.pruner.GroupNormPruner(model, x, importance=tay, out_channel_groups=groups)
+""",
+            line=5,
+        ),
+    ]
+
+    def leave_Module(self, original_node: "libcst.Module") -> None:
+        from prunelint.analysis.lazy import cst
+        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
+
+        keywords = self.api.table("shared_dicts").get("keywords", ())
+        for scope in module_flow(original_node, self.memo):
+            seen: dict[tuple[str, str], object] = {}
+            for pruner in sorted(pruner_vars(scope, self), key=lambda p: p.binding.index):
+                for keyword in keywords:
+                    value = pruner.argument(keyword)
+                    if not isinstance(value, cst.Name):
+                        continue
+                    key = (keyword, value.value)
+                    earlier = seen.get(key)
+                    seen[key] = pruner
+                    if earlier is None:
+                        continue
+                    rebound = any(
+                        earlier.binding.index < b.index < pruner.binding.index for b in scope.bindings_of(value.value)
+                    )
+                    if rebound:
+                        continue
+                    self.report(
+                        value,
+                        self.MESSAGE.format(keyword=keyword, name=value.value, first=earlier.name, second=pruner.name),
+                    )

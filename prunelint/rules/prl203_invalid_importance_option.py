@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from prunelint.rules.base import Invalid
+from prunelint.rules.construction import source
+from prunelint.rules.cst_rule import CstRule, NodeEdit, NodeFix
+
+if TYPE_CHECKING:
+    import libcst
+
+
+class InvalidImportanceOption(CstRule):
+    """An importance gets a `normalizer` or `group_reduction` string that Torch-Pruning does not know.
+
+    Torch-Pruning 1.6.1 stores both options when the importance is built and reads them only
+    when `pruner.step()` ranks channels (`GroupMagnitudeImportance._normalize` and `_reduce` in
+    `pruner/importance.py`): an unknown string raises `NotImplementedError` then, after the
+    model was loaded, traced and often trained. The normalizers are `sum`, `standarization`
+    (the library's spelling, not "standardization"), `mean`, `max`, `gaussian`, `lamp` and
+    `sentinel_<fraction>`, or None or a callable; the reductions are `mean`, `sum`, `max`,
+    `prod`, `first`, `gate` or None. Only string literals are judged.
+
+    Fix (safe, only when one known value is the close spelling): the library's spelling.
+    """
+
+    CODE = "PRL203"
+    NAME = "invalid-importance-option"
+    MESSAGE = (
+        "`{keyword}={value}` is not a {what} Torch-Pruning knows: it raises NotImplementedError "
+        "only when `step()` ranks channels{hint}."
+    )
+    FIXABLE = True
+    PREFILTER_WORDS = ("torch_pruning",)
+
+    BAD_EXAMPLE = """
+        import torch_pruning as tp
+
+        imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standardization")
+    """
+    GOOD_EXAMPLE = """
+        import torch_pruning as tp
+
+        imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standarization")
+    """
+
+    VALID = [
+        """
+import torch_pruning as tp
+a = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standarization", group_reduction="first")
+b = tp.importance.TaylorImportance(normalizer=None, group_reduction="gate")
+c = tp.importance.MagnitudeImportance(2, "mean", "sentinel_0.5")
+d = tp.importance.GroupMagnitudeImportance(normalizer=my_normalizer)
+""",
+        # Not Torch-Pruning's importance.
+        """
+from mylib import Importance
+imp = Importance(normalizer="zscore")
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import torch_pruning as tp
+imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standardization")
+""",
+            line=3,
+        ),
+        Invalid(
+            """
+from torch_pruning.pruner.importance import GroupTaylorImportance
+imp = GroupTaylorImportance("average")
+""",
+            line=3,
+        ),
+    ]
+
+    def visit_Call(self, node: "libcst.Call") -> None:
+        from prunelint.analysis.lazy import cst
+
+        name = self.qualified_name(node.func)
+        if name is None:
+            return
+        data = self.api.table("importance_options")
+        module, _, cls = name.rpartition(".")
+        signature = data.get("signatures", {}).get(cls)
+        if signature is None or module not in data.get("modules", ()):
+            return
+        positional = [a for a in node.args if a.keyword is None]
+        for index, arg in enumerate(node.args):
+            if arg.star:
+                continue
+            if arg.keyword is not None:
+                keyword = arg.keyword.value
+            else:
+                position = positional.index(arg)
+                if position >= len(signature):
+                    continue
+                keyword = signature[position]
+            if keyword not in ("normalizer", "group_reduction") or not isinstance(arg.value, cst.SimpleString):
+                continue
+            value = arg.value.evaluated_value
+            if not isinstance(value, str) or self._known(keyword, value, data):
+                continue
+            choices = data["normalizers"] if keyword == "normalizer" else data["group_reductions"]
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
+            hint = f"; did you mean `{close[0]!r}`?" if close else f" (known: {', '.join(choices)})"
+            fix = None
+            if close:
+                quote = '"' if arg.value.value.endswith('"') else "'"
+                fix = NodeFix(f"Use `{close[0]!r}`", (NodeEdit(arg.value, f"{quote}{close[0]}{quote}"),))
+            what = "normalizer" if keyword == "normalizer" else "group reduction"
+            self.report(arg.value, self.MESSAGE.format(keyword=keyword, value=source(arg.value), what=what, hint=hint), fix)
+
+    @staticmethod
+    def _known(keyword: str, value: str, data: dict) -> bool:
+        if keyword == "group_reduction":
+            return value in data["group_reductions"]
+        if value in data["normalizers"]:
+            return True
+        for prefix in data.get("normalizer_prefixes", ()):
+            if value.startswith(prefix):
+                try:
+                    float(value[len(prefix):])
+                except ValueError:
+                    return False
+                return True
+        return False
