@@ -36,7 +36,7 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 
 
 def is_api_name(api: ApiData, qualname: str) -> bool:
-    return qualname in api.grad_apis or qualname in api.pruner_classes or qualname in api.dependency_graph_classes
+    return qualname in api.grad_apis or api.pruner_class(qualname) is not None or api.is_graph_class(qualname)
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

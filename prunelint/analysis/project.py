@@ -106,10 +106,11 @@ class Project:
     def _resolve_plain(self, path: str, symbol: Symbol, depth: int) -> Target | None:
         api = self.api
         if symbol.kind == "external":
-            if symbol.name in api.pruner_classes:
-                return Target("pruner", "", api.pruner_classes[symbol.name])
-            if symbol.name in api.dependency_graph_classes:
-                return Target("dependency_graph", "", symbol.name)
+            pruner = api.pruner_class(symbol.name)
+            if pruner is not None:
+                return Target("pruner", "", pruner)
+            if api.is_graph_class(symbol.name):
+                return Target("dependency_graph", "", api.release_name(symbol.name) or symbol.name)
             if symbol.name.split(".", 1)[0] in API_PACKAGES:
                 return None
         if symbol.kind == "local":

@@ -43,6 +43,47 @@ class ApiData:
     def table(self, name: str) -> Mapping[str, Any]:
         return self.tables.get(name, {})
 
+    def release_name(self, qualname: str) -> str | None:
+        """`torch_pruning.x` for a name under a copy of the package inside another one
+        (`LLMPruner.torch_pruning.x`), the name itself under the package, else None."""
+        package = self.table("pruner_discovery").get("package", "torch_pruning")
+        parts = qualname.split(".")
+        if package not in parts:
+            return None
+        return ".".join(parts[parts.index(package):])
+
+    def pruner_class(self, qualname: str) -> str | None:
+        """The canonical pruner class a qualified name refers to: a listed one, one reached
+        through a copy of the package, or an unlisted `torch_pruning.pruner.*Pruner`."""
+        found = self.pruner_classes.get(qualname)
+        if found is not None:
+            return found
+        name = self.release_name(qualname)
+        if name is None:
+            return None
+        found = self.pruner_classes.get(name)
+        if found is not None:
+            return found
+        rules = self.table("pruner_discovery")
+        parts = name.split(".")
+        last = parts[-1]
+        if (
+            len(parts) >= 3
+            and parts[1] == rules.get("pruner_module", "pruner")
+            and not set(parts[2:-1]) & set(rules.get("not_in_modules", ()))
+            and last.endswith(rules.get("suffix", "Pruner"))
+            and last[:1].isupper()
+            and last not in rules.get("not_pruners", ())
+        ):
+            return last
+        return None
+
+    def is_graph_class(self, qualname: str) -> bool:
+        if qualname in self.dependency_graph_classes:
+            return True
+        name = self.release_name(qualname)
+        return name is not None and name in self.dependency_graph_classes
+
     def with_extensions(
         self, *, grad_disabling_decorators: dict[str, str], pruner_classes: tuple[str, ...]
     ) -> "ApiData":
