@@ -36,7 +36,7 @@ class UnwrappedParametersShape(CstRule):
         "so pass a list of `(parameter, dim)` tuples, e.g. `[(model.pos_embed, 2)]` (TP #364)."
     )
     FIXABLE = True
-    PREFILTER_WORDS = ("unwrapped_parameters",)
+    PREFILTER_WORDS = ("torch_pruning",)
 
     BAD_EXAMPLE = """
         import torch_pruning as tp

@@ -30,7 +30,7 @@ class SharedPrunerDict(CstRule):
         "this dict in place, so `{second}` starts from `{first}`'s leftovers. Pass a fresh dict, "
         "e.g. `{keyword}=dict({name})`."
     )
-    PREFILTER_WORDS = ("num_heads", "channel_groups")
+    PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
     BAD_EXAMPLE = """

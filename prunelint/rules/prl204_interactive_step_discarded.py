@@ -25,7 +25,7 @@ class InteractiveStepDiscarded(CstRule):
         "`{call}` returns a generator of groups that is never iterated, so nothing is pruned. "
         "Use `for group in {call}: group.prune()`, or drop `interactive=True`."
     )
-    PREFILTER_WORDS = ("interactive",)
+    PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
     BAD_EXAMPLE = """
