@@ -26,6 +26,14 @@ class ImportNames(cst.BatchableCSTVisitor):
         self._answers: dict[int, tuple[int, str | None]] = {}
         self._changes = 0
 
+    def imports(self, package: str) -> bool:
+        """Whether the file imports `package` or something from it (a copy inside another
+        package, `LLMPruner.torch_pruning`, counts)."""
+        return any(
+            q == package or q.startswith(package + ".") or f".{package}." in f".{q}."
+            for q in self._bound.values()
+        )
+
     def _bind(self, name: str, qualified: str) -> None:
         previous = self._bound.get(name)
         self._bound[name] = qualified if previous in (None, qualified) else _AMBIGUOUS

@@ -108,6 +108,14 @@ model = AutoModel.from_pretrained(path, ignore_mismatched_sizes=False)
 """,
     ]
 
+    VALID = VALID + [
+        # Fine-tuning with new labels, in a file without Torch-Pruning.
+        """
+from transformers import AutoModelForSequenceClassification
+model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=3, ignore_mismatched_sizes=True)
+""",
+    ]
+
     INVALID = [
         Invalid(
             """
@@ -135,9 +143,12 @@ model = AutoModelForSequenceClassification.from_pretrained("pruned", ignore_mism
         from prunelint.analysis.pruning_flow import bool_literal, module_flow, prune_events
 
         table = self.api.table("huggingface")
+        # Fine-tuning a classifier with new labels loads with ignore_mismatched_sizes on purpose:
+        # only a file that uses Torch-Pruning is judged (not only files the prefilter let through).
+        prunes_here = self.names is not None and self.names.imports("torch_pruning")
         for scope in module_flow(original_node, self.memo):
             for call in scope.calls:
-                if call.method in table.get("loaders", ()) and bool_literal(call.keyword("ignore_mismatched_sizes")):
+                if prunes_here and call.method in table.get("loaders", ()) and bool_literal(call.keyword("ignore_mismatched_sizes")):
                     self.report(call.node, self.IGNORE_SIZES)
             prunes = prune_events(scope, self)
             if not prunes:
