@@ -131,7 +131,7 @@ def dependency_graph() -> Callable[..., Any]:
     """dependency_graph(model, example_inputs, **kwargs) -> tp.DependencyGraph, built whatever the
     ambient grad mode, with module modes and RNG state restored."""
     _require_torch()
-    from .check import _one_line
+    from .errors import one_line
     from .graph import build_dependency_graph
 
     def build(model: Any, example_inputs: Any, **kwargs: Any) -> Any:
@@ -139,7 +139,7 @@ def dependency_graph() -> Callable[..., Any]:
         try:
             return build_dependency_graph(model, example_inputs, **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported as a test failure, not a traceback
-            error = _one_line(exc)
+            error = one_line(exc)
         # Outside the except block so pytest does not print the chained exception.
         pytest.fail(f"Torch-Pruning could not build the dependency graph of {type(model).__name__}\n"
                     f"  error      : {error}", pytrace=False)

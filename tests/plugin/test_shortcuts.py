@@ -7,7 +7,7 @@ import torch_pruning as tp
 
 import prune_models as pm
 from pytest_prune import PruneCheckFailure, check_prunable
-from pytest_prune.check import _count_macs, _reachable_parameters
+from pytest_prune.context import count_macs as _count_macs, reachable_parameters as _reachable_parameters
 from pytest_prune.modes import call_model, tensors_of
 
 X = torch.randn(2, 3, 8, 8)
