@@ -64,9 +64,11 @@ def localize(ctx: Context, probe: Probe, only_root: Optional[str], err: StageErr
 
 
 def torch_pruning_location(exc: BaseException) -> Tuple[Optional[str], Optional[str], Optional[str]]:
-    """(layer, op, where) for an exception raised inside Torch-Pruning's own code: the layer and
-    pruning function of the innermost frame holding a dependency, and the innermost TP line."""
+    """(layer, op, where) for an exception raised inside Torch-Pruning's own code: the layer of
+    the innermost frame holding a dependency (Group.prune's `dep`), the innermost pruning
+    function that was running (`LSTMPruner.prune_out_channels`), and the innermost TP line."""
     layer = op = where = None
+    fallback_layer = None
     tb = exc.__traceback__
     frames = []
     while tb is not None:
@@ -76,20 +78,24 @@ def torch_pruning_location(exc: BaseException) -> Tuple[Optional[str], Optional[
         code = tb.tb_frame.f_code
         if "torch_pruning" not in code.co_filename:
             continue
+        local = tb.tb_frame.f_locals
         if where is None:
             where = f"torch_pruning/{code.co_filename.split('torch_pruning/')[-1]}:{tb.tb_lineno} in {code.co_name}"
-        local = tb.tb_frame.f_locals
+        owner = local.get("self")
+        if op is None and code.co_name.startswith("prune_") and owner is not None:
+            op = f"{type(owner).__name__}.{code.co_name}"
+        if fallback_layer is None and isinstance(local.get("layer"), nn.Module):
+            fallback_layer = type(local["layer"]).__name__
         dep = local.get("dep")
         if layer is None and dep is not None and hasattr(dep, "target") and hasattr(dep, "handler"):
-            layer = str(getattr(dep.target, "name", dep.target))
-            handler = dep.handler
-            op = getattr(handler, "__name__", None) or type(getattr(handler, "__self__", handler)).__name__
-            owner = getattr(handler, "__self__", None)
-            if owner is not None:
-                op = f"{type(owner).__name__}.{op}"
-        elif layer is None and isinstance(local.get("layer"), nn.Module):
-            layer = type(local["layer"]).__name__
-    return layer, op, where
+            layer = str(getattr(dep.target, "name", dep.target)).split(" (")[0]
+            if op is None:
+                handler = dep.handler
+                owner = getattr(handler, "__self__", None)
+                op = getattr(handler, "__name__", "?")
+                if owner is not None:
+                    op = f"{type(owner).__name__}.{op}"
+    return layer or fallback_layer, op, where
 
 
 def _tp_error(stage: str, exc: BaseException, group: Optional[GroupChange] = None) -> StageError:
@@ -118,9 +124,16 @@ def prune(ctx: Context, probe: Probe, *, only_root: Optional[str], localize: boo
     attentions = _head_attentions(ctx, work)
     if attentions:
         kwargs.setdefault("num_heads", hf.num_heads_map(attentions))
-        kwargs.setdefault("prune_num_heads", True)
-        kwargs.setdefault("prune_head_dims", False)
-        kwargs.setdefault("head_pruning_ratio", ctx.pruning_ratio)
+        if any(a.per_head_bias for a in attentions):
+            # T5 and Swin keep a relative-position table with one column per head, which
+            # Torch-Pruning does not couple with the heads: remove the same dims inside every
+            # head instead of whole heads (bench/zoo_labels.json: T5 "head_dims" route).
+            kwargs.setdefault("prune_num_heads", False)
+            kwargs.setdefault("prune_head_dims", True)
+        else:
+            kwargs.setdefault("prune_num_heads", True)
+            kwargs.setdefault("prune_head_dims", False)
+            kwargs.setdefault("head_pruning_ratio", ctx.pruning_ratio)
     ratio = ctx.pruning_ratio
     if only_root is not None:
         kwargs["pruning_ratio_dict"] = {work.get_submodule(only_root): ratio}

@@ -179,8 +179,7 @@ class PruneCheckFailure(AssertionError):
         d = self.diagnosis
         lines = [
             f"{self.model_name} cannot be pruned consistently "
-            f"(device {self.device}, pruning_ratio={self.pruning_ratio}"
-            + (f", torch threads {self.threads})" if self.threads else ")"),
+            f"(device {self.device}, pruning_ratio={self.pruning_ratio})",
             f"  what broke : {d.stage}",
             f"  probe      : {d.probe}",
             f"  error      : {d.error}",
@@ -196,4 +195,6 @@ class PruneCheckFailure(AssertionError):
         if self.probe_verdicts:
             verdicts = ", ".join(f"{name}={verdict}" for name, verdict in self.probe_verdicts)
             lines.append(f"  probes     : {verdicts}")
+        if self.threads:
+            lines.append(f"  threads    : {self.threads} (torch intra-op)")
         return "\n".join(lines)

@@ -13,10 +13,11 @@ import torch.nn as nn
 
 # (query, key, value, output) attribute names used by transformers attention modules.
 _PROJ_NAMES = (
-    ("q_proj", "k_proj", "v_proj", "o_proj"),  # LLaMA, Mistral, Qwen2, ViT/DeiT (transformers>=5)
     ("q_proj", "k_proj", "v_proj", "out_proj"),  # BART, Whisper, MBart, Marian
+    ("q_proj", "k_proj", "v_proj", "o_proj"),  # LLaMA, Mistral, Qwen2, ViT/DeiT/Swin (transformers>=5)
     ("q", "k", "v", "o"),  # T5, mT5
-    ("query", "key", "value", None),  # BERT, RoBERTa, Swin, old ViT; output lives in a sibling module
+    ("query", "key", "value", None),  # BERT, RoBERTa, old ViT; output lives in a sibling module
+    ("q_proj", "k_proj", "v_proj", None),  # q/k/v without a known output projection
 )
 # Where attention modules keep their head count, head size and total width (heads x head size).
 HEAD_COUNT_ATTRS = ("num_attention_heads", "num_heads", "n_heads", "n_head")
@@ -92,6 +93,8 @@ def find_attention(model: nn.Module) -> List[Attention]:
                 continue
             if q.out_features % head_dim or k.out_features % head_dim:
                 continue
+            if on is not None and not isinstance(getattr(module, on, None), nn.Linear):
+                continue  # another family with the same q/k/v names
             o = getattr(module, on, None) if on else None
             if o is None and on is None:
                 # BERT keeps the output projection in the sibling BertSelfOutput.dense.
@@ -108,7 +111,7 @@ def find_attention(model: nn.Module) -> List[Attention]:
                     heads=q.out_features // head_dim,
                     kv_heads=k.out_features // head_dim,
                     head_dim=head_dim,
-                    proj_names=(qn, kn, vn, on if isinstance(getattr(module, on or "", None), nn.Linear) else None),
+                    proj_names=(qn, kn, vn, on),
                 )
             )
             break

@@ -42,6 +42,7 @@ def hints_for(diag: Diagnosis, ctx: "Context", passed_probes: Set[str]) -> Tuple
                     or diag.stage == "declared sizes"):
         hints.append(f"Torch-Pruning 1.6 maps channels through torch.cat into grouped convolution "
                      f"{', '.join(grouped)} unevenly; keep the layers feeding the concat unpruned (ignored_layers)")
+    hints.extend(_uneven_copies(group))
     widths = _width_attributes(ctx.ref, group)
     for attr in widths:
         hints.append(f"{attr} is a width stored in a plain attribute that pruning does not update: "
@@ -80,6 +81,29 @@ def hints_for(diag: Diagnosis, ctx: "Context", passed_probes: Set[str]) -> Tuple
     return hints, proposals
 
 
+def _uneven_copies(group: Any) -> List[str]:
+    """A member k times as wide as the root (a torch.cat of k slices or copies, Swin's patch
+    merging) must lose k times the root's channels; Torch-Pruning's index mapping sometimes
+    removes fewer, and the layer after the concat then sees the wrong width."""
+    if group is None:
+        return []
+    root = next((m for m in group.members if m.name == group.root and m.dim == "out"), None)
+    if root is None or not root.before or root.after is None or root.after == root.before:
+        return []
+    lost = root.before - root.after
+    found = []
+    for m in group.members:
+        if m is root or not m.before or m.after is None or m.before % root.before:
+            continue
+        k = m.before // root.before
+        if k > 1 and m.before - m.after != k * lost:
+            found.append(f"{m.name} is {k}x as wide as {group.root} ({m.before} vs {root.before}, a concat of {k} "
+                         f"slices or copies) but lost {m.before - m.after} channels, not {k} x {lost}: Torch-Pruning "
+                         f"1.6 maps the indices through that concat unevenly; keep {group.root}'s group unpruned "
+                         "or the concat's producers in ignored_layers")
+    return found[:1]
+
+
 def _head_attention_found(ctx: "Context") -> bool:
     from . import hf
 
@@ -101,18 +125,20 @@ def _width_attributes(model: nn.Module, group: Any) -> List[str]:
     holds one of the group's layers (a coincidence elsewhere in the model is not named)."""
     if group is None:
         return []
-    widths = {m.before for m in group.members if m.before and m.after is not None and m.after != m.before}
-    if not widths:
-        widths = {m.before for m in group.members if m.before and m.after is None}
-    parents = {m.name.rsplit(".", 1)[0] if "." in m.name else "" for m in group.members}
+    # Widths the group changed, per module that directly holds the changed layer.
+    widths: Dict[str, Set[int]] = {}
+    for m in group.members:
+        if m.before and m.after != m.before:
+            parent = m.name.rsplit(".", 1)[0] if "." in m.name else ""
+            widths.setdefault(parent, set()).add(m.before)
     found = []
     for name, module in model.named_modules():
-        if type(module).__module__.startswith("torch.") or name not in parents:
+        if type(module).__module__.startswith("torch.") or name not in widths:
             continue
         for attr, value in vars(module).items():
             if attr.startswith("_") or isinstance(value, bool) or not isinstance(value, int):
                 continue
-            if value in widths:
+            if value in widths[name]:
                 owner = f"{type(module).__name__}.{attr}" if not name else f"{name}.{attr}"
                 found.append(f"{owner} = {value}")
     return found[:3]

@@ -68,12 +68,12 @@ class PruneReport:
     def __str__(self) -> str:
         macs = f"{_fmt_count(self.macs_before)} -> {_fmt_count(self.macs_after)}"
         lines = [
-            f"PruneReport for {self.model_name} on {self.device} (pruning_ratio={self.pruning_ratio}"
-            + (f", torch threads {self.threads})" if self.threads else ")"),
+            f"PruneReport for {self.model_name} on {self.device} (pruning_ratio={self.pruning_ratio})",
             f"  params : {_fmt_count(self.params_before)} -> {_fmt_count(self.params_after)}"
             f"  ({self.param_ratio:.1%} kept)",
             f"  MACs   : {macs}",
-            f"  probes : {', '.join(self.probes)}  ({self.seconds:.2f}s)",
+            f"  probes : {', '.join(self.probes)}  ({self.seconds:.2f}s"
+            + (f", {self.threads} torch thread{'s' if self.threads != 1 else ''})" if self.threads else ")"),
             f"  checks : {', '.join(self.checks)}",
         ]
         if self.ignored_layers:

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch_pruning as tp
 
 from . import hf
-from .context import Context, confirm_reference, run_backward, sharing_copy
+from .context import Context, broken_ties, confirm_reference, run_backward, sharing_copy
 from .errors import GroupChange, StageError, one_line
 from .modes import tensors_of
 from .options import non_finite_tensors
@@ -48,7 +48,11 @@ def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_
     assert ref is not None
     tensors = check_forward(ctx, model, None, attentions)
     params = dict(model.named_parameters())
-    missing = [n for n in ref.grad_names if n in params and params[n].numel() and params[n].grad is None]
+    # A tie that pruning broke leaves one of its names holding an orphan tensor that forward no
+    # longer reads; the broken tie is reported (PruneReport.broken_ties), not a missing gradient.
+    untied = {n for names in ctx.ties for n in names} if broken_ties(model, ctx.ties) else set()
+    missing = [n for n in ref.grad_names
+               if n in params and n not in untied and params[n].numel() and params[n].grad is None]
     if missing and not ref.backward_ran:
         real = set(confirm_reference(ctx).grad_names)
         missing = [n for n in missing if n in real]
@@ -56,7 +60,11 @@ def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_
         raise StageError("gradients", f"{len(missing)} parameters got no gradient after pruning: "
                          + ", ".join(missing[:5]))
     count = sum(p.numel() for p in model.parameters())
-    if require_fewer_params and count >= ref.params:
+    if require_fewer_params and count > ref.params:
+        ties = broken_ties(model, ctx.ties)
+        raise StageError("parameter count", f"{ref.params} parameters before and {count} after: pruning added "
+                         "parameters" + (" by breaking weight ties" if ties else ""), detail=ties[:3])
+    if require_fewer_params and count == ref.params:
         raise StageError("parameter count", f"{ref.params} parameters before and {count} after: nothing was pruned")
     model.zero_grad(set_to_none=True)
     check_round_trip(ctx, model, [t.detach() for t in tensors])
