@@ -42,12 +42,13 @@ def hints_for(diag: Diagnosis, ctx: "Context", passed_probes: Set[str]) -> Tuple
                     or diag.stage == "declared sizes"):
         hints.append(f"Torch-Pruning 1.6 maps channels through torch.cat into grouped convolution "
                      f"{', '.join(grouped)} unevenly; keep the layers feeding the concat unpruned (ignored_layers)")
-    hints.extend(_uneven_copies(group))
+    uneven = _uneven_copies(group)
+    hints.extend(uneven)
     widths = _width_attributes(ctx.ref, group)
     for attr in widths:
         hints.append(f"{attr} is a width stored in a plain attribute that pruning does not update: "
                      "derive it from the tensor in forward (x.shape[1]) or add the group root to ignored_layers")
-    if shape_error and diag.stage in ("forward", "output shape", "backward") and not widths:
+    if shape_error and diag.stage in ("forward", "output shape", "backward") and not widths and not uneven:
         hints.append("a size is hard-coded in forward (view/reshape with constants, or a stored width): use "
                      "x.flatten(1) / x.shape, or add the layer that produces it to ignored_layers")
     unwrapped = [n for n in ctx.graph.unwrapped if group is not None and any(m.name == n for m in group.members)]

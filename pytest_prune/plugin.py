@@ -24,7 +24,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--prune-probes", default=None,
                     help="default probes for every prune_check: an int (random probes besides the "
                          "importance ranking) or names like 'importance,random:0'")
+    group.addoption("--prune-threads", default=None,
+                    help="torch intra-op threads for every prune_check (restored afterwards); default: "
+                         "torch's own setting. On a loaded machine 1 is often several times faster")
+    group.addoption("--prune-verify-suggestions", action="store_true", default=None,
+                    help="when a check fails, re-run it with the settings its hints propose and say whether "
+                         "they work (at most 2 re-runs per failure)")
     parser.addini("prune_devices", "default for --prune-devices", default="cpu,cuda")
+    parser.addini("prune_threads", "default for --prune-threads", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +77,14 @@ def prune_device(request: pytest.FixtureRequest) -> str:
 
 def _marker_defaults(request: pytest.FixtureRequest) -> Dict[str, Any]:
     defaults: Dict[str, Any] = {}
+    threads = request.config.getoption("--prune-threads") or request.config.getini("prune_threads")
+    if threads:
+        text = str(threads).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise pytest.UsageError(f"--prune-threads / prune_threads: expected a positive int, got {text!r}")
+        defaults["threads"] = int(text)
+    if request.config.getoption("--prune-verify-suggestions"):
+        defaults["verify_suggestions"] = True
     probes = request.config.getoption("--prune-probes")
     if probes is not None:
         defaults["probes"] = int(probes) if probes.strip().isdigit() else probes
@@ -117,7 +132,7 @@ def prune_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
             pytest.fail(f"prune_check: invalid option: {invalid}", pytrace=False)
         if failure is not None:
             _record(request, {"model": failure.model_name, "device": failure.device,
-                              "verdict": f"FAILED ({failure.stage})",
+                              "verdict": f"FAILED ({failure.stage})", "threads": failure.threads,
                               "probes": [name for name, _ in failure.probe_verdicts]})
             pytest.fail(str(failure), pytrace=False)
         _record(request, report.summary_dict())
@@ -157,6 +172,10 @@ def _fmt(n: Any) -> str:
     return f"{int(n)}"
 
 
+def _threads(r: Dict[str, Any]) -> str:
+    return f"  threads {r['threads']}" if r.get("threads") else ""
+
+
 class _Summary:
     """Collects prune_check results from test reports (xdist workers included) for the summary."""
 
@@ -181,8 +200,10 @@ class _Summary:
                 line = (f"{r['nodeid']}: {r['model']} on {r['device']}  "
                         f"params {_fmt(r['params_before'])} -> {_fmt(r['params_after'])}  "
                         f"MACs {_fmt(r['macs_before'])} -> {_fmt(r['macs_after'])}  "
-                        f"groups {r['groups']}  probes {len(r['probes'])}  ok")
+                        f"groups {r['groups']}  probes {len(r['probes'])}{_threads(r)}  ok")
+                if r.get("broken_ties"):
+                    line += f"  ties broken {len(r['broken_ties'])}: {r['broken_ties'][0].split(' are ')[0]}"
             else:
                 line = (f"{r['nodeid']}: {r['model']} on {r['device']}  "
-                        f"probes {len(r.get('probes', []))}  {r['verdict']}")
+                        f"probes {len(r.get('probes', []))}{_threads(r)}  {r['verdict']}")
             terminalreporter.write_line(line)

@@ -466,3 +466,20 @@ ZOO: List[Entry] = [
 ]
 
 BY_NAME: Dict[str, Entry] = {e.name: e for e in ZOO}
+
+HF_MODULES = ["bert", "roberta", "gpt2", "t5", "bart", "llama", "qwen2", "mistral", "vit", "deit", "swin",
+              "convnext", "resnet", "mobilenet_v2", "whisper"]
+
+
+def import_transformers() -> None:
+    """Import every modeling module the zoo uses, once (pytester's in-process runs drop modules
+    first imported inside them)."""
+    import importlib
+
+    for name in HF_MODULES:
+        importlib.import_module(f"transformers.models.{name}.modeling_{name}")
+
+
+def has_per_head_table(model: nn.Module) -> bool:
+    """A relative-position parameter with one column per attention head (T5, Swin)."""
+    return any("relative" in n for n, _ in model.named_parameters())
