@@ -34,7 +34,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("prune_threads", "default for --prune-threads", default="")
 
 
+def _threads_setting(config: pytest.Config) -> Optional[int]:
+    value = config.getoption("--prune-threads") or config.getini("prune_threads")
+    if not value:
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise pytest.UsageError(f"--prune-threads / prune_threads: expected a positive int, got {text!r}")
+    return int(text)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _threads_setting(config)  # a bad value is a usage error before any test runs
     config.addinivalue_line(
         "markers",
         "prune(**kwargs): default keyword arguments for prune_check in this test, class or module "
@@ -77,12 +88,9 @@ def prune_device(request: pytest.FixtureRequest) -> str:
 
 def _marker_defaults(request: pytest.FixtureRequest) -> Dict[str, Any]:
     defaults: Dict[str, Any] = {}
-    threads = request.config.getoption("--prune-threads") or request.config.getini("prune_threads")
+    threads = _threads_setting(request.config)
     if threads:
-        text = str(threads).strip()
-        if not text.isdigit() or int(text) < 1:
-            raise pytest.UsageError(f"--prune-threads / prune_threads: expected a positive int, got {text!r}")
-        defaults["threads"] = int(text)
+        defaults["threads"] = threads
     if request.config.getoption("--prune-verify-suggestions"):
         defaults["verify_suggestions"] = True
     probes = request.config.getoption("--prune-probes")
