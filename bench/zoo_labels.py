@@ -201,11 +201,11 @@ def label_of(results: List[Dict[str, Any]]) -> str:
     outcomes = [r["outcome"] for r in results]
     if all(o == "ok" for o in outcomes):
         return "prunable"
+    if any(o == "ok" for o in outcomes):
+        return "breaks for some choices"
     if any(o in ("crash", "hang") for o in outcomes):
         return "crashes or hangs"
-    if all(o == "break" for o in outcomes):
-        return "breaks always"
-    return "breaks for some choices"
+    return "breaks always"
 
 
 def label_model(name: str, choices: int, route: str = "default") -> Dict[str, Any]:
@@ -228,6 +228,8 @@ def label_model(name: str, choices: int, route: str = "default") -> Dict[str, An
         "magnitude": results[0]["outcome"],
         "random_broken": sum(1 for r in results[1:] if r["outcome"] != "ok"),
         "causes": causes,
+        # one letter per choice, magnitude first: o ok, b breaks, c Torch-Pruning raised, h hangs
+        "outcomes": "".join(r["outcome"][0] if r["outcome"] != "ok" else "o" for r in results),
         "params": next((r["params"] for r in results if r["outcome"] == "ok"), None),
     }
 

@@ -28,6 +28,9 @@ import zoo
 DEFAULT = {default!r}
 MANY = {many!r}
 
+# Failed checks re-run with the settings their hints propose (at most 2 re-runs each).
+pytestmark = pytest.mark.prune(verify_suggestions=True)
+
 
 @pytest.mark.parametrize("name", DEFAULT)
 def test_default(prune_check, name):
@@ -91,7 +94,9 @@ def test_zoo_verdicts_match_bare_torch_pruning(pytester: pytest.Pytester) -> Non
         seen[f"{kind}:{name}"] = {"outcome": r.outcome, "stage": _field(text, "what broke"),
                                   "error": _field(text, "error"), "text": text, "summary": summary,
                                   "hints": [line.split(":", 1)[1].strip() for line in text.splitlines()
-                                            if line.strip().startswith("hint")]}
+                                            if line.strip().startswith("hint")],
+                                  "suggestions": [line.split(":", 1)[1].strip() for line in text.splitlines()
+                                                  if line.strip().startswith("suggestion")]}
     wrong = []
     for name, label in labels.items():
         got = seen[f"test_default:{name}"]
