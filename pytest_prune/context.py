@@ -297,11 +297,22 @@ def sharing_copy(model: nn.Module) -> nn.Module:
 
 
 def count_macs(model: nn.Module, inputs: Any) -> Optional[float]:
+    """MACs of `model` for `inputs`, counted on the model itself: Torch-Pruning's counter would
+    deep-copy it (as costly as a probe's copy for small models), so it gets a wrapper that is
+    not copied, and every attribute and hook the counter adds to a module is removed after."""
+    wrapper = _NoCopy(model)
+    saved = [(m, set(vars(m)), set(m._forward_hooks), set(m._forward_pre_hooks)) for m in wrapper.modules()]
     try:
         with torch.no_grad():
-            # The op counter adds hooks and counters to the modules it is given, and reads
-            # tensors only: module objects are copied, tensors shared.
-            macs, _ = tp.utils.count_ops_and_params(_NoCopy(sharing_copy(model)), inputs)
+            macs, _ = tp.utils.count_ops_and_params(wrapper, inputs)
         return float(macs)
     except Exception:  # noqa: BLE001 - MACs are informative only; some ops are not counted
         return None
+    finally:
+        for m, keys, hooks, pre_hooks in saved:
+            for key in set(vars(m)) - keys:
+                del vars(m)[key]
+            for key in set(m._forward_hooks) - hooks:
+                del m._forward_hooks[key]
+            for key in set(m._forward_pre_hooks) - pre_hooks:
+                del m._forward_pre_hooks[key]
