@@ -116,12 +116,19 @@ def meta_tensors(model: nn.Module) -> List[str]:
 
 
 def non_finite_tensors(model: nn.Module) -> List[str]:
-    """Floating parameters and buffers holding NaN or Inf."""
-    found = []
-    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
-        if t.is_floating_point() and not t.is_meta and t.numel() and not bool(torch.isfinite(t).all()):
-            found.append(name)
-    return found
+    """Floating parameters and buffers holding NaN or Inf.
+
+    One fused pass first (a NaN or Inf element makes the tensor's sum non-finite); only when
+    that flags something (or overflows) is each tensor checked element by element."""
+    named = [(n, t) for n, t in list(model.named_parameters()) + list(model.named_buffers())
+             if t.is_floating_point() and not t.is_meta and t.numel()]
+    if not named:
+        return []
+    with torch.no_grad():
+        sums = torch.stack([t.detach().sum(dtype=torch.float64).to("cpu") for _, t in named])
+    if bool(torch.isfinite(sums).all()):
+        return []
+    return [n for n, t in named if not bool(torch.isfinite(t).all())]
 
 
 def first_close(name: str, choices: Iterable[str]) -> Optional[str]:
