@@ -16,6 +16,7 @@ are printed beside them.
 python bench/plugin_overhead.py                 # small CNN + exhaustive-mode growth, ~30 s
 python bench/plugin_overhead.py --large         # + ResNet-50- and BERT-base-sized transformers models
 python bench/plugin_overhead.py --zoo           # every zoo model the check passes, per probe vs bare
+                                                # (target <= 2x; docs/plugin/README.md has a run)
 """
 from __future__ import annotations
 
