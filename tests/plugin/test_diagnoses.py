@@ -153,3 +153,35 @@ def test_prune_threads_must_be_positive(pytester: pytest.Pytester, models_path) 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--prune-threads", "zero")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--prune-threads / prune_threads: expected a positive int, got 'zero'*"])
+
+
+APPLIED = '''
+import pytest
+import zoo
+
+# The settings docs/plugin/compatibility.md lists as "verified" for zoo models, applied by hand.
+@pytest.mark.parametrize("name, ignored", [
+    ("swin", ["swin.encoder.layers.0.blocks.0.mlp.fc2"]),
+    ("whisper", ["model.encoder.layers.0.fc2"]),
+    ("concat_grouped", ["a"]),
+])
+def test_applied(prune_check, name, ignored):
+    entry = zoo.BY_NAME[name]
+    model, inputs = entry.build()
+    report = prune_check(model, inputs, ignored_layers=ignored, **entry.check_options())
+    assert report.params_after < report.params_before
+
+@pytest.mark.parametrize("name", ["swin", "whisper", "concat_grouped"])
+def test_unapplied(prune_check, name):
+    entry = zoo.BY_NAME[name]
+    model, inputs = entry.build()
+    prune_check(model, inputs, **entry.check_options())
+'''
+
+
+def test_verified_zoo_suggestions_pass_when_applied(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner=APPLIED)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:logging")
+    result.assert_outcomes(passed=3, failed=3)  # without the setting each of them fails
+    result.stdout.fnmatch_lines(["*test_applied*swin*params 13.6k -> 6.8k*ok",
+                                 "*test_applied*whisper*params 28.1k -> 12.8k*ok  ties broken 1: *"])
