@@ -15,6 +15,8 @@ are printed beside them.
 
 python bench/plugin_overhead.py                 # small CNN + exhaustive-mode growth, ~30 s
 python bench/plugin_overhead.py --large         # + ResNet-50- and BERT-base-sized transformers models
+python bench/plugin_overhead.py --zoo           # every zoo model the check passes, per probe vs bare
+                                                # (target <= 2x; docs/plugin/README.md has a run)
 """
 from __future__ import annotations
 
@@ -148,12 +150,84 @@ def exhaustive_growth(repeats: int) -> None:
     print("  attempts: 3 whole-model probes + 3 per group; per attempt: the extra time / extra attempts")
 
 
+def _zoo_bare(entry: Any, model: nn.Module, inputs: Any, report: PruneReport, ratio: float = 0.5) -> Clock:
+    """Bare Torch-Pruning with the settings the check used: its ignored layers (outputs, GQA
+    projections) and its head mode, heads written back as in Torch-Pruning's examples."""
+    import zoo_labels  # bench/zoo_labels.py: the bare helpers that label the zoo
+
+    m = copy.deepcopy(model)
+    forward = entry.forward_fn or (lambda mod, x: _call(mod, x))
+    with Clock() as clock:
+        ignored = [m.get_submodule(n) for n in report.ignored_layers]
+        attentions = [a for a in zoo_labels._attentions(m) if a["q"] not in ignored]
+        extra: Dict[str, Any] = {}
+        if attentions:
+            extra["num_heads"] = {p: (a["heads"] if p is a["q"] else a["kv"]) for a in attentions
+                                  for p in (a["q"], a["k"], a["v"])}
+            if any("relative" in n for n, _ in m.named_parameters()):
+                extra.update(prune_num_heads=False, prune_head_dims=True)
+            else:
+                extra.update(prune_num_heads=True, prune_head_dims=False, head_pruning_ratio=ratio)
+        if entry.forward_fn is not None:
+            extra["forward_fn"] = entry.forward_fn
+        pruner = tp.pruner.BasePruner(m, inputs, importance=tp.importance.MagnitudeImportance(p=2),
+                                      pruning_ratio=ratio, ignored_layers=ignored, **extra)
+        pruner.step()
+        zoo_labels._rewrite_heads(m, attentions, pruner)
+        with torch.no_grad():
+            forward(m, inputs)
+    return clock
+
+
+def zoo_overhead(repeats: int, only: Sequence[str]) -> None:
+    """Per probe against bare Torch-Pruning on every zoo model the check passes."""
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(here), str(here.parent / "tests" / "plugin")]
+    import zoo
+
+    from pytest_prune import PruneCheckFailure
+
+    print(f"zoo: CPU seconds, best of {repeats}, {torch.get_num_threads()} torch thread(s); "
+          "per probe = check_prunable (3 probes) / 3")
+    print(f"  {'model':16} {'bare':>8} {'check':>8} {'per probe':>10} {'ratio':>6} {'extra probe':>12} {'ratio':>6}")
+    ratios = []
+    for entry in zoo.ZOO:
+        if only and entry.name not in only:
+            continue
+        model, inputs = entry.build()
+        options = entry.check_options()
+        try:
+            _, report = timed_check(model, inputs, **options)
+        except PruneCheckFailure:
+            continue  # not prunable: nothing to compare with
+        full, single, bares = [], [], []
+        for _ in range(repeats):
+            full.append(timed_check(model, inputs, **options)[0])
+            single.append(timed_check(model, inputs, probes=0, **options)[0])
+            bares.append(_zoo_bare(entry, model, inputs, report))
+        (c, _), (c1, _), (b, _) = _best(full), _best(single), _best(bares)
+        extra = (c - c1) / 2
+        ratios.append((entry.name, c / 3 / b))
+        print(f"  {entry.name:16} {b:7.3f}s {c:7.3f}s {c / 3:9.3f}s {c / 3 / b:5.2f}x {extra:11.3f}s {extra / b:5.2f}x",
+              flush=True)
+    if ratios:
+        worst = max(ratios, key=lambda r: r[1])
+        over = [n for n, r in ratios if r > 2.0]
+        print(f"  worst per-probe ratio: {worst[0]} {worst[1]:.2f}x; over 2x: {', '.join(over) or 'none'} "
+              f"({len(ratios)} models)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", action="store_true", help="also ResNet-50- and BERT-base-sized models")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each side for the small models")
     parser.add_argument("--large-repeats", type=int, default=3, help="runs of each side for the large models")
     parser.add_argument("--no-exhaustive", action="store_true", help="skip the exhaustive-mode growth table")
+    parser.add_argument("--zoo", action="store_true", help="only the zoo table (tests/plugin/zoo.py)")
+    parser.add_argument("--only", default="", help="with --zoo: comma-separated zoo names")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 by default: CPU time then measures work, not spinning)")
     args = parser.parse_args()
@@ -173,6 +247,12 @@ def main() -> None:
     load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "?"
     print(f"machine: {cpu}, {os.cpu_count()} cores, torch {torch.__version__} (threads {torch.get_num_threads()}), "
           f"torch-pruning {tp_version}; load average at start {load}")
+    if args.zoo:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        zoo_overhead(args.repeats, [n for n in args.only.split(",") if n])
+        return
     compare("small CNN", SmallCNN().eval(), torch.randn(2, 3, 32, 32), args.repeats)
     if args.large:
         import transformers

@@ -6,7 +6,7 @@ these types) even where torch is not installed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 INSTALL_HINT = "pip install prunelint[pytest]"
 
@@ -32,6 +32,40 @@ class DeviceUnavailable(RuntimeError):
 
 class InvalidOption(ValueError):
     """An option of the check cannot be used (a typo in ignored_layers, an unknown probe)."""
+
+
+class GroupingStalled(BaseException):
+    """Torch-Pruning's group expansion keeps adding the same dependency (Torch-Pruning #527).
+
+    A BaseException, like the time limit: Torch-Pruning and the stage wrappers catch Exception.
+    """
+
+    def __init__(self, target: str, times: int) -> None:
+        self.target = target
+        self.times = times
+        super().__init__(f"Torch-Pruning's grouping added {target} to one group {times} times without finishing")
+
+
+class StageError(Exception):
+    """A verification stage of one attempt failed; carries what the diagnosis needs."""
+
+    def __init__(self, stage: str, error: str, group: "Optional[GroupChange]" = None,
+                 detail: Sequence[str] = (), layer: Optional[str] = None) -> None:
+        super().__init__(error)
+        self.stage = stage
+        self.error = error
+        self.group = group
+        self.detail = list(detail)
+        self.layer = layer
+
+
+def one_line(exc: BaseException) -> str:
+    """`Type: first non-empty line of the message`, at most 300 characters."""
+    text = str(exc).strip().splitlines()
+    first = next((line.strip() for line in text if line.strip()), "")
+    if len(first) > 300:
+        first = first[:297] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 @dataclass
@@ -94,6 +128,12 @@ class Diagnosis:
     group: Optional[GroupChange] = None
     hints: List[str] = field(default_factory=list)
     detail: List[str] = field(default_factory=list)
+    # The layer Torch-Pruning was pruning when it raised inside its own code, if known.
+    layer: Optional[str] = None
+    # Settings the hints propose, as check_prunable keyword arguments: {"ignored_layers": ["conv"]}.
+    proposals: List[Dict[str, Any]] = field(default_factory=list)
+    # "verified: ..." / "not enough: ..." lines, one per proposal that was re-run.
+    verified: List[str] = field(default_factory=list)
 
 
 class PruneCheckFailure(AssertionError):
@@ -110,13 +150,22 @@ class PruneCheckFailure(AssertionError):
         device: str = "cpu",
         pruning_ratio: float = 0.5,
         probe_verdicts: Sequence[tuple] = (),
+        threads: Optional[int] = None,
     ) -> None:
         self.model_name = model_name
         self.diagnosis = diagnosis
         self.device = device
         self.pruning_ratio = pruning_ratio
         self.probe_verdicts = list(probe_verdicts)
+        self.threads = threads
         super().__init__(self.render())
+
+    def refresh(self) -> None:
+        """Render again after the diagnosis or the thread count changed."""
+        self.args = (self.render(),)
+
+    def __str__(self) -> str:
+        return self.render()
 
     @property
     def stage(self) -> str:
@@ -141,7 +190,11 @@ class PruneCheckFailure(AssertionError):
             lines.append(f"  detail     : {extra}")
         for hint in d.hints:
             lines.append(f"  hint       : {hint}")
+        for line in d.verified:
+            lines.append(f"  suggestion : {line}")
         if self.probe_verdicts:
             verdicts = ", ".join(f"{name}={verdict}" for name, verdict in self.probe_verdicts)
             lines.append(f"  probes     : {verdicts}")
+        if self.threads:
+            lines.append(f"  threads    : {self.threads} (torch intra-op)")
         return "\n".join(lines)

@@ -13,9 +13,16 @@ import torch.nn as nn
 
 # (query, key, value, output) attribute names used by transformers attention modules.
 _PROJ_NAMES = (
-    ("q_proj", "k_proj", "v_proj", "o_proj"),  # LLaMA, Mistral, Qwen, ViT (transformers>=5)
+    ("q_proj", "k_proj", "v_proj", "out_proj"),  # BART, Whisper, MBart, Marian
+    ("q_proj", "k_proj", "v_proj", "o_proj"),  # LLaMA, Mistral, Qwen2, ViT/DeiT/Swin (transformers>=5)
+    ("q", "k", "v", "o"),  # T5, mT5
     ("query", "key", "value", None),  # BERT, RoBERTa, old ViT; output lives in a sibling module
+    ("q_proj", "k_proj", "v_proj", None),  # q/k/v without a known output projection
 )
+# Where attention modules keep their head count, head size and total width (heads x head size).
+HEAD_COUNT_ATTRS = ("num_attention_heads", "num_heads", "n_heads", "n_head")
+HEAD_DIM_ATTRS = ("head_dim", "attention_head_size", "key_value_proj_dim", "head_size")
+ALL_HEAD_ATTRS = ("all_head_size", "inner_dim")
 
 
 @dataclass
@@ -29,6 +36,21 @@ class Attention:
     heads: int
     kv_heads: int
     head_dim: int
+    proj_names: tuple = ()
+
+    def projection_names(self) -> List[str]:
+        """Qualified names of q, k, v and (if it is one) the output projection."""
+        prefix = f"{self.name}." if self.name else ""
+        return [prefix + n for n in self.proj_names if n]
+
+    @property
+    def per_head_bias(self) -> bool:
+        """A relative-position table with one column per head (T5, Swin): Torch-Pruning does not
+        couple it with the heads, so removing whole heads would leave it too wide."""
+        for name, p in self.module.named_parameters():
+            if "relative" in name and p.dim() >= 1 and p.shape[-1] == self.heads:
+                return True
+        return False
 
 
 def is_hf_model(model: nn.Module) -> bool:
@@ -36,13 +58,20 @@ def is_hf_model(model: nn.Module) -> bool:
     return config is not None and hasattr(config, "num_attention_heads") and hasattr(config, "to_dict")
 
 
-def _head_dim(module: nn.Module, q: nn.Linear) -> Optional[int]:
-    for attr in ("head_dim", "attention_head_size"):
+def _first_int(module: Any, attrs: Any) -> Optional[int]:
+    for attr in attrs:
         value = getattr(module, attr, None)
-        if isinstance(value, int) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
-    heads = getattr(module, "num_attention_heads", None) or getattr(module, "num_heads", None)
-    if isinstance(heads, int) and heads > 0 and q.out_features % heads == 0:
+    return None
+
+
+def _head_dim(module: nn.Module, q: nn.Linear) -> Optional[int]:
+    value = _first_int(module, HEAD_DIM_ATTRS)
+    if value:
+        return value
+    heads = _first_int(module, HEAD_COUNT_ATTRS)
+    if heads and q.out_features % heads == 0:
         return q.out_features // heads
     config = getattr(module, "config", None)
     heads = getattr(config, "num_attention_heads", None)
@@ -62,6 +91,10 @@ def find_attention(model: nn.Module) -> List[Attention]:
             head_dim = _head_dim(module, q)
             if not head_dim:
                 continue
+            if q.out_features % head_dim or k.out_features % head_dim:
+                continue
+            if on is not None and not isinstance(getattr(module, on, None), nn.Linear):
+                continue  # another family with the same q/k/v names
             o = getattr(module, on, None) if on else None
             if o is None and on is None:
                 # BERT keeps the output projection in the sibling BertSelfOutput.dense.
@@ -78,6 +111,7 @@ def find_attention(model: nn.Module) -> List[Attention]:
                     heads=q.out_features // head_dim,
                     kv_heads=k.out_features // head_dim,
                     head_dim=head_dim,
+                    proj_names=(qn, kn, vn, on),
                 )
             )
             break
@@ -109,11 +143,12 @@ def redeclare_heads(model: nn.Module, attentions: List[Attention], pruner_heads:
             continue
         head_dim = a.q.out_features // heads
         m = a.module
-        _set_if_has(m, "num_attention_heads", heads)
-        _set_if_has(m, "num_heads", heads)
-        _set_if_has(m, "attention_head_size", head_dim)
-        _set_if_has(m, "head_dim", head_dim)
-        _set_if_has(m, "all_head_size", heads * head_dim)
+        for attr in HEAD_COUNT_ATTRS:
+            _set_if_has(m, attr, heads)
+        for attr in HEAD_DIM_ATTRS:
+            _set_if_has(m, attr, head_dim)
+        for attr in ALL_HEAD_ATTRS:
+            _set_if_has(m, attr, heads * head_dim)
         _set_if_has(m, "num_key_value_heads", kv_heads)
         if kv_heads > 0:
             _set_if_has(m, "num_key_value_groups", heads // kv_heads)
@@ -128,6 +163,8 @@ def redeclare_heads(model: nn.Module, attentions: List[Attention], pruner_heads:
                 config.num_key_value_heads = kv_heads
             if getattr(config, "head_dim", None) is not None and heads:
                 config.head_dim = first.q.out_features // heads
+            if isinstance(getattr(config, "d_kv", None), int) and heads:  # T5
+                config.d_kv = first.q.out_features // heads
             config.hidden_size = first.q.in_features
 
 
@@ -141,10 +178,10 @@ def head_mismatches(attentions: List[Attention]) -> List[str]:
     problems: List[str] = []
     for a in attentions:
         m = a.module
-        heads = getattr(m, "num_attention_heads", None) or getattr(m, "num_heads", None)
+        heads = _first_int(m, HEAD_COUNT_ATTRS)
         if heads is None:  # LLaMA-style modules read the head count from their config
             heads = getattr(getattr(m, "config", None), "num_attention_heads", None)
-        head_dim = getattr(m, "head_dim", None) or getattr(m, "attention_head_size", None)
+        head_dim = _first_int(m, HEAD_DIM_ATTRS)
         if not isinstance(heads, int) or not isinstance(head_dim, int):
             continue
         if a.q.out_features != heads * head_dim:
@@ -161,9 +198,10 @@ def head_mismatches(attentions: List[Attention]) -> List[str]:
                 problems.append(
                     f"{a.name}: {label} projection has {proj.out_features} outputs but kv heads x head size = {kv} x {head_dim}"
                 )
-        all_head = getattr(m, "all_head_size", None)
-        if isinstance(all_head, int) and all_head != a.q.out_features:
-            problems.append(f"{a.name}: all_head_size={all_head} but query projection has {a.q.out_features} outputs")
+        for attr in ALL_HEAD_ATTRS:
+            all_head = getattr(m, attr, None)
+            if isinstance(all_head, int) and all_head != a.q.out_features:
+                problems.append(f"{a.name}: {attr}={all_head} but query projection has {a.q.out_features} outputs")
         if a.o is not None and a.o.in_features != a.q.out_features:
             problems.append(f"{a.name}: output projection takes {a.o.in_features} inputs but query has {a.q.out_features}")
     return problems

@@ -24,10 +24,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--prune-probes", default=None,
                     help="default probes for every prune_check: an int (random probes besides the "
                          "importance ranking) or names like 'importance,random:0'")
+    group.addoption("--prune-threads", default=None,
+                    help="torch intra-op threads for every prune_check (restored afterwards); default: "
+                         "torch's own setting. On a loaded machine 1 is often several times faster")
+    group.addoption("--prune-verify-suggestions", action="store_true", default=None,
+                    help="when a check fails, re-run it with the settings its hints propose and say whether "
+                         "they work (at most 2 re-runs per failure)")
     parser.addini("prune_devices", "default for --prune-devices", default="cpu,cuda")
+    parser.addini("prune_threads", "default for --prune-threads", default="")
+
+
+def _threads_setting(config: pytest.Config) -> Optional[int]:
+    value = config.getoption("--prune-threads") or config.getini("prune_threads")
+    if not value:
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise pytest.UsageError(f"--prune-threads / prune_threads: expected a positive int, got {text!r}")
+    return int(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _threads_setting(config)  # a bad value is a usage error before any test runs
     config.addinivalue_line(
         "markers",
         "prune(**kwargs): default keyword arguments for prune_check in this test, class or module "
@@ -70,6 +88,11 @@ def prune_device(request: pytest.FixtureRequest) -> str:
 
 def _marker_defaults(request: pytest.FixtureRequest) -> Dict[str, Any]:
     defaults: Dict[str, Any] = {}
+    threads = _threads_setting(request.config)
+    if threads:
+        defaults["threads"] = threads
+    if request.config.getoption("--prune-verify-suggestions"):
+        defaults["verify_suggestions"] = True
     probes = request.config.getoption("--prune-probes")
     if probes is not None:
         defaults["probes"] = int(probes) if probes.strip().isdigit() else probes
@@ -117,7 +140,7 @@ def prune_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
             pytest.fail(f"prune_check: invalid option: {invalid}", pytrace=False)
         if failure is not None:
             _record(request, {"model": failure.model_name, "device": failure.device,
-                              "verdict": f"FAILED ({failure.stage})",
+                              "verdict": f"FAILED ({failure.stage})", "threads": failure.threads,
                               "probes": [name for name, _ in failure.probe_verdicts]})
             pytest.fail(str(failure), pytrace=False)
         _record(request, report.summary_dict())
@@ -131,7 +154,7 @@ def dependency_graph() -> Callable[..., Any]:
     """dependency_graph(model, example_inputs, **kwargs) -> tp.DependencyGraph, built whatever the
     ambient grad mode, with module modes and RNG state restored."""
     _require_torch()
-    from .check import _one_line
+    from .errors import one_line
     from .graph import build_dependency_graph
 
     def build(model: Any, example_inputs: Any, **kwargs: Any) -> Any:
@@ -139,7 +162,7 @@ def dependency_graph() -> Callable[..., Any]:
         try:
             return build_dependency_graph(model, example_inputs, **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported as a test failure, not a traceback
-            error = _one_line(exc)
+            error = one_line(exc)
         # Outside the except block so pytest does not print the chained exception.
         pytest.fail(f"Torch-Pruning could not build the dependency graph of {type(model).__name__}\n"
                     f"  error      : {error}", pytrace=False)
@@ -155,6 +178,10 @@ def _fmt(n: Any) -> str:
         if abs(n) >= size:
             return f"{n / size:.1f}{unit}"
     return f"{int(n)}"
+
+
+def _threads(r: Dict[str, Any]) -> str:
+    return f"  threads {r['threads']}" if r.get("threads") else ""
 
 
 class _Summary:
@@ -181,8 +208,10 @@ class _Summary:
                 line = (f"{r['nodeid']}: {r['model']} on {r['device']}  "
                         f"params {_fmt(r['params_before'])} -> {_fmt(r['params_after'])}  "
                         f"MACs {_fmt(r['macs_before'])} -> {_fmt(r['macs_after'])}  "
-                        f"groups {r['groups']}  probes {len(r['probes'])}  ok")
+                        f"groups {r['groups']}  probes {len(r['probes'])}{_threads(r)}  ok")
+                if r.get("broken_ties"):
+                    line += f"  ties broken {len(r['broken_ties'])}: {r['broken_ties'][0].split(' are ')[0]}"
             else:
                 line = (f"{r['nodeid']}: {r['model']} on {r['device']}  "
-                        f"probes {len(r.get('probes', []))}  {r['verdict']}")
+                        f"probes {len(r.get('probes', []))}{_threads(r)}  {r['verdict']}")
             terminalreporter.write_line(line)

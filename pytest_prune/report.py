@@ -38,6 +38,11 @@ class PruneReport:
     seconds: float = 0.0
     probe_seconds: Dict[str, float] = field(default_factory=dict)
     checks: List[str] = field(default_factory=list)
+    # Weight ties of the unpruned model that the pruned copy no longer has (one line each).
+    broken_ties: List[str] = field(default_factory=list)
+    # Why each layer in ignored_layers was kept: "ignored_layers", "reaches an output", ...
+    kept_reasons: Dict[str, str] = field(default_factory=dict)
+    threads: Optional[int] = None
 
     @property
     def param_ratio(self) -> float:
@@ -55,6 +60,8 @@ class PruneReport:
             "groups": len(self.groups),
             "probes": list(self.probes),
             "seconds": round(self.seconds, 3),
+            "threads": self.threads,
+            "broken_ties": list(self.broken_ties),
             "verdict": "ok",
         }
 
@@ -65,11 +72,18 @@ class PruneReport:
             f"  params : {_fmt_count(self.params_before)} -> {_fmt_count(self.params_after)}"
             f"  ({self.param_ratio:.1%} kept)",
             f"  MACs   : {macs}",
-            f"  probes : {', '.join(self.probes)}  ({self.seconds:.2f}s)",
+            f"  probes : {', '.join(self.probes)}  ({self.seconds:.2f}s"
+            + (f", {self.threads} torch thread{'s' if self.threads != 1 else ''})" if self.threads else ")"),
             f"  checks : {', '.join(self.checks)}",
         ]
         if self.ignored_layers:
-            lines.append(f"  kept   : {', '.join(self.ignored_layers)} (ignored_layers)")
+            by_reason: Dict[str, List[str]] = {}
+            for name in self.ignored_layers:
+                by_reason.setdefault(self.kept_reasons.get(name, "ignored_layers"), []).append(name)
+            for reason, names in by_reason.items():
+                lines.append(f"  kept   : {', '.join(names)} ({reason})")
+        for tie in self.broken_ties:
+            lines.append(f"  ties   : BROKEN {tie}")
         if self.num_heads:
             heads = ", ".join(f"{k}={v}" for k, v in list(self.num_heads.items())[:6])
             more = " ..." if len(self.num_heads) > 6 else ""

@@ -13,12 +13,21 @@ try:
     import transformers.models.bert.modeling_bert  # noqa: F401
     import transformers.models.llama.modeling_llama  # noqa: F401
     import transformers.models.vit.modeling_vit  # noqa: F401
+
+    import zoo
+
+    zoo.import_transformers()
 except ImportError:  # the HF tests skip themselves
     pass
 
 import pytest_prune.check  # noqa: F401,E402
 
 HERE = Path(__file__).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "zoo: the verdict test over the model zoo (heavy: about a minute on 2 cores; "
+                                       "CI runs it, deselect locally with -m 'not zoo')")
 
 
 @pytest.fixture

@@ -144,3 +144,18 @@ def tiny_vit():
 
 def token_inputs():
     return {"input_ids": torch.randint(0, 64, (2, 8), generator=torch.Generator().manual_seed(0))}
+
+
+class TwoStageStoredWidth(nn.Module):
+    """A stored width breaks the second group only; keeping that group unpruned leaves the first one to prune."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.width = 32
+        self.conv0 = nn.Conv2d(3, 16, 3, padding=1)
+        self.conv = nn.Conv2d(16, self.width, 3, padding=1)
+        self.fc = nn.Linear(self.width, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(torch.relu(self.conv0(x))))
+        return self.fc(x.reshape(x.shape[0], self.width, -1).mean(-1))

@@ -291,7 +291,7 @@ def test_summary_under_xdist(pytester: pytest.Pytester, models_path) -> None:
     result.stdout.fnmatch_lines([
         "*prune check summary*",
         "test_dist.py::test_one: ResidualNet on cpu  params * -> *  ok",
-        "test_dist.py::test_two: HardcodedReshapeNet on cpu  probes 1  FAILED (forward)",
+        "test_dist.py::test_two: HardcodedReshapeNet on cpu  probes 1  threads *  FAILED (forward)",
     ])
 
 

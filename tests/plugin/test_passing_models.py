@@ -45,7 +45,7 @@ def test_architectures_pass_with_summary(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines([
         "*prune check summary*",
-        "test_arch.py::test_concat: ConcatNet on cpu  params * -> *  MACs * -> *  groups 3  probes 3  ok",
+        "test_arch.py::test_concat: ConcatNet on cpu  params * -> *  MACs * -> *  groups 3  probes 3  threads *  ok",
         "test_arch.py::test_residual: ResidualNet on cpu*ok",
     ])
 
@@ -67,7 +67,10 @@ def test_vit(prune_check):
     assert attn.q_proj.out_features == attn.config.num_attention_heads * attn.head_dim
 
 def test_llama_gqa(prune_check):
-    prune_check(pm.tiny_llama(), pm.token_inputs(), time_limit_s=4)
+    # Grouped-query attention: q/k/v/o are kept whole (Torch-Pruning #527), the MLP is pruned.
+    report = prune_check(pm.tiny_llama(), pm.token_inputs(), time_limit_s=None)
+    assert report.model.model.layers[0].self_attn.k_proj.out_features == 16
+    assert report.model.model.layers[0].mlp.up_proj.out_features == 32
 '''
 
 
@@ -75,10 +78,9 @@ def test_transformers_models(pytester: pytest.Pytester) -> None:
     pytest.importorskip("transformers")
     pytester.makepyfile(test_hf=HF)
     result = pytester.runpytest("-p", "no:cacheprovider")
-    # Torch-Pruning 1.6.1 never finishes grouping transformers-5 LLaMA; the check must say so, not hang.
-    result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*LlamaForCausalLM cannot be pruned consistently*",
-                                 "*what broke : time limit*", "*grouped-query attention*#527*"])
+    # Torch-Pruning 1.6.1 never finishes grouping GQA attention (#527); the check keeps it whole and prunes the rest.
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_hf.py::test_llama_gqa: LlamaForCausalLM on cpu  params 13.4k -> 10.3k*ok"])
 
 
 def test_gqa_heads_detected_and_redeclared() -> None:

@@ -7,7 +7,7 @@ import torch_pruning as tp
 
 import prune_models as pm
 from pytest_prune import PruneCheckFailure, check_prunable
-from pytest_prune.check import _count_macs, _reachable_parameters
+from pytest_prune.context import count_macs as _count_macs, reachable_parameters as _reachable_parameters
 from pytest_prune.modes import call_model, tensors_of
 
 X = torch.randn(2, 3, 8, 8)
@@ -106,3 +106,15 @@ def test_report_macs_match_a_direct_count() -> None:
     report = check_prunable(model, X)
     assert report.macs_before == tp.utils.count_ops_and_params(model, X)[0]
     assert report.macs_after == tp.utils.count_ops_and_params(report.model, X)[0]
+
+
+def test_mac_count_leaves_nothing_on_the_model() -> None:
+    """count_macs counts on the model itself (no copy) and removes what the counter added."""
+    model = pm.ResidualNet().eval()
+    attrs = {name: dict(vars(m)) for name, m in model.named_modules()}
+    macs = _count_macs(model, X)
+    assert macs and macs == _count_macs(model, X)
+    assert {name: dict(vars(m)) for name, m in model.named_modules()}.keys() == attrs.keys()
+    for name, m in model.named_modules():
+        assert set(vars(m)) == set(attrs[name]), name
+        assert not m._forward_hooks and not m._forward_pre_hooks

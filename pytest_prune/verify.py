@@ -1,0 +1,122 @@
+"""Verification of one pruned copy: declared sizes, forward, outputs, backward, gradients,
+parameter count and the tp.state_dict round trip. A failed stage raises StageError."""
+from __future__ import annotations
+
+import pickle
+import math
+from typing import Any, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch_pruning as tp
+
+from . import hf
+from .context import Context, broken_ties, confirm_reference, run_backward, sharing_copy
+from .errors import GroupChange, StageError, one_line
+from .modes import tensors_of
+from .options import non_finite_tensors
+from .sizes import declared_size_mismatches
+
+
+def check_forward(ctx: Context, model: nn.Module, group: Optional[GroupChange], attentions: List[Any]) -> List[torch.Tensor]:
+    ref = ctx.reference
+    assert ref is not None
+    problems = declared_size_mismatches(model) + hf.head_mismatches(attentions)
+    if problems:
+        raise StageError("declared sizes", problems[0], group=group, detail=problems[1:4])
+    try:
+        tensors = tensors_of(ctx.forward(model, ctx.fresh_inputs()))
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("forward", one_line(exc), group=group) from None
+    if len(tensors) != len(ref.shapes):
+        raise StageError("output shape", f"{len(tensors)} output tensors, the original gave {len(ref.shapes)}", group=group)
+    for i, (t, shape, dtype) in enumerate(zip(tensors, ref.shapes, ref.dtypes)):
+        if tuple(t.shape) != shape:
+            raise StageError("output shape", f"output {i} has shape {tuple(t.shape)}, the original {shape}", group=group)
+        if t.dtype != dtype:
+            raise StageError("output dtype", f"output {i} is {t.dtype}, the original {dtype}", group=group)
+    try:
+        run_backward(tensors)
+    except Exception as exc:  # noqa: BLE001
+        confirm_reference(ctx)  # a backward that fails unpruned too is not pruning's fault
+        raise StageError("backward", one_line(exc), group=group) from None
+    return tensors
+
+
+def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_params: bool = True) -> None:
+    ref = ctx.reference
+    assert ref is not None
+    tensors = check_forward(ctx, model, None, attentions)
+    params = dict(model.named_parameters())
+    # A tie that pruning broke leaves one of its names holding an orphan tensor that forward no
+    # longer reads; the broken tie is reported (PruneReport.broken_ties), not a missing gradient.
+    untied = {n for names in ctx.ties for n in names} if broken_ties(model, ctx.ties) else set()
+    missing = [n for n in ref.grad_names
+               if n in params and n not in untied and params[n].numel() and params[n].grad is None]
+    if missing and not ref.backward_ran:
+        real = set(confirm_reference(ctx).grad_names)
+        missing = [n for n in missing if n in real]
+    if missing:
+        raise StageError("gradients", f"{len(missing)} parameters got no gradient after pruning: "
+                         + ", ".join(missing[:5]))
+    count = sum(p.numel() for p in model.parameters())
+    if require_fewer_params and count > ref.params:
+        ties = broken_ties(model, ctx.ties)
+        raise StageError("parameter count", f"{ref.params} parameters before and {count} after: pruning added "
+                         "parameters" + (" by breaking weight ties" if ties else ""), detail=ties[:3])
+    if require_fewer_params and count == ref.params:
+        raise StageError("parameter count", f"{ref.params} parameters before and {count} after: nothing was pruned")
+    model.zero_grad(set_to_none=True)
+    # The round trip saves and reloads the architecture Torch-Pruning left (module attributes,
+    # tensor shapes); probes that prune to the same shapes only differ in the values copied,
+    # so it runs once per distinct set of shapes (it is the largest cost of a probe).
+    shapes = tuple((n, tuple(t.shape)) for n, t in list(model.named_parameters()) + list(model.named_buffers()))
+    if shapes not in ctx.round_trips:
+        check_round_trip(ctx, model, [t.detach() for t in tensors])
+        ctx.round_trips.add(shapes)
+
+
+def check_round_trip(ctx: Context, model: nn.Module, expected: List[torch.Tensor]) -> None:
+    try:
+        state = without_readonly_properties(model, tp.state_dict(model))
+        # Through bytes, as a saved file would go: loaded in the same process, Torch-Pruning's
+        # state dict hands the pruned model's own module objects to the fresh one, so the
+        # reload would prove nothing.
+        # (pickle, as torch.save does underneath: an attribute that cannot be saved fails here too)
+        state = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        fresh = sharing_copy(ctx.ref)
+        tp.load_state_dict(fresh, state_dict=state)
+        fresh.eval()
+        with torch.no_grad():
+            got = tensors_of(ctx.forward(fresh, ctx.fresh_inputs()))
+    except Exception as exc:  # noqa: BLE001
+        raise StageError("state-dict round trip", one_line(exc)) from None
+    if len(got) != len(expected):
+        raise StageError("state-dict round trip", f"reloaded model gives {len(got)} outputs, pruned model {len(expected)}")
+    for i, (a, b) in enumerate(zip(got, expected)):
+        if a.shape != b.shape:
+            raise StageError("state-dict round trip", f"output {i}: reloaded {tuple(a.shape)} vs pruned {tuple(b.shape)}")
+        if a.is_floating_point() and not torch.allclose(a.float(), b.float(), atol=ctx.atol, rtol=1e-3,
+                                                        equal_nan=True):
+            diff = (a.float() - b.float()).abs().max().item()
+            if math.isnan(diff) or math.isinf(diff):
+                bad = non_finite_tensors(model)
+                raise StageError("non-finite values",
+                                 f"output {i} holds NaN/Inf" + (f"; so do the weights {', '.join(bad[:3])}" if bad else ""))
+            raise StageError("state-dict round trip", f"output {i} differs after reload (max abs diff {diff:.3g})")
+
+
+def without_readonly_properties(model: nn.Module, state: Dict[str, Any]) -> Dict[str, Any]:
+    """tp.state_dict records every public attribute, read-only properties included (transformers
+    models have several); tp.load_state_dict would then fail to set them. They are derived
+    values, not state, so they are dropped before loading."""
+    modules = dict(model.named_modules())
+    for name, attrs in state["attributions"].items():
+        cls = type(modules[name]) if name in modules else None
+        if cls is None:
+            continue
+        for attr in list(attrs):
+            prop = getattr(cls, attr, None)
+            if isinstance(prop, property) and prop.fset is None:
+                del attrs[attr]
+    return state
