@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("prunelint",)  # pytest_prune joins when its check <-> hints circle is cut
+PACKAGES = ("prunelint", "pytest_prune")
 
 # The pipeline's layers, lowest first: a module may import its own layer and those below it.
 LAYERS = [
