@@ -54,6 +54,7 @@ OPEN_DOCS_COMMAND = "prunelint.openRuleDocs"
 DEBOUNCE_S = 0.05
 LINTED_SUFFIXES = (".py", ".pyi")
 DEPRECATED_CODES = ("PRL901", "PRL902")
+WATCHED_GLOBS = ("**/pyproject.toml", "**/.gitignore", "**/*.py", "**/*.pyi")
 BAD_CONFIG = (ConfigError, SelectionError, PluginError)
 
 
@@ -429,6 +430,25 @@ def build_server() -> PrunelintServer:
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: PrunelintServer, params: None) -> None:
         ls.shut_down = True
+
+    @server.feature(lsp.INITIALIZED)
+    def initialized(ls: PrunelintServer, params: lsp.InitializedParams) -> None:
+        # Ask the editor to report changes on disk that matter: configuration files, and the
+        # modules that are not open (the open ones' findings may depend on them).
+        watched = getattr(getattr(ls.client_capabilities.workspace, "did_change_watched_files", None), "dynamic_registration", None)
+        if not watched:
+            return
+        watchers = [lsp.FileSystemWatcher(glob_pattern=g) for g in WATCHED_GLOBS]
+        registration = lsp.Registration(
+            id="prunelint-watched-files",
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        ls.client_register_capability(lsp.RegistrationParams(registrations=[registration]))
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(ls: PrunelintServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+        ls.changed()  # the roots of the trees changed
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PrunelintServer, params: lsp.DidOpenTextDocumentParams) -> None:

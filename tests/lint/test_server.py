@@ -94,6 +94,7 @@ class Editor:
         self.published: list[lsp.PublishDiagnosticsParams] = []
         self.messages: list[lsp.ShowMessageParams] = []
         self.shown_documents: list[str] = []
+        self.registrations: list[lsp.Registration] = []
         self.stderr = bytearray()
         self.versions: dict[str, int] = {}
         self.texts: dict[str, str] = {}
@@ -118,6 +119,11 @@ class Editor:
         @self.client.feature(lsp.WINDOW_SHOW_MESSAGE)
         def on_message(params: lsp.ShowMessageParams) -> None:
             self.messages.append(params)
+            self._notify()
+
+        @self.client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: lsp.RegistrationParams) -> None:
+            self.registrations.extend(params.registrations)
             self._notify()
 
         @self.client.feature(lsp.WINDOW_SHOW_DOCUMENT)
@@ -146,6 +152,11 @@ class Editor:
                     root_uri=from_fs_path(str(self.root)),
                     workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(self.root)), name="root")],
                     capabilities=lsp.ClientCapabilities(
+                        workspace=lsp.WorkspaceClientCapabilities(
+                            did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(
+                                dynamic_registration=True
+                            )
+                        ),
                         window=lsp.WindowClientCapabilities(
                             show_document=lsp.ShowDocumentClientCapabilities(support=True)
                         ),
@@ -457,6 +468,11 @@ def test_a_bad_configuration_is_shown_and_never_crashes_the_server(tmp_path):
             lambda: next((m for m in editor.messages if "invalid TOML" in m.message), None), "showMessage"
         )
         assert message.type == lsp.MessageType.Error
+        # The server asked to hear of changes to configuration files on disk.
+        (registration,) = await editor.wait_for(lambda: editor.registrations, "client/registerCapability")
+        assert registration.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        globs = [w["globPattern"] for w in registration.register_options["watchers"]]
+        assert "**/pyproject.toml" in globs
 
         def watched(text: str) -> None:
             pyproject.write_text(text)
