@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="prunelint",
         description="Lint Torch-Pruning code for pitfalls that fail late or silently.",
-        epilog="Use `prunelint rule CODE` to read a rule's documentation.",
+        epilog="Use `prunelint rule CODE` to read a rule's documentation, and `prunelint server` for the editor "
+        "integration (a Language Server over stdio; pip install \"prunelint[server]\").",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); `-` reads stdin")
     parser.add_argument("--version", action="version", version=f"prunelint {__version__}")
@@ -250,12 +251,35 @@ def run_rule(argv: Sequence[str], stdout: TextIO) -> int:
     return EXIT_CLEAN
 
 
+def run_server(argv: Sequence[str], stdout: TextIO) -> int:
+    """`prunelint server`: the Language Server over stdio (prunelint/frontends/server.py)."""
+    parser = _Parser(
+        prog="prunelint server",
+        description="Run the Language Server over stdin and stdout, for editors (see docs/editors.md).",
+    )
+    # Editors' LSP clients often pass --stdio; stdio is the only transport.
+    parser.add_argument("--stdio", action="store_true", help="talk over stdin and stdout (the default and only way)")
+    parser.parse_args(list(argv))
+    try:
+        from prunelint.frontends import server
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise UsageError(
+                f"`prunelint server` needs pygls 2 ({exc.name} is not installed): "
+                'pip install "prunelint[server]"'
+            ) from None
+        raise
+    return server.serve(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     stdout, stderr = sys.stdout, sys.stderr
     try:
         if argv[:1] == ["rule"]:
             return run_rule(argv[1:], stdout)
+        if argv[:1] == ["server"]:
+            return run_server(argv[1:], stdout)
         if argv[:1] == ["check"]:
             argv = argv[1:]
         return run_check(argv, stdout, stderr)
