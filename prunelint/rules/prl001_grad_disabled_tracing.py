@@ -41,9 +41,9 @@ class GradDisabledTracing(ProjectRule):
     NAME = "grad-disabled-tracing"
     FIXABLE = True
     MESSAGE = (
-        "{what} while autograd is disabled by {cause}: Torch-Pruning traces the model through "
-        "autograd, so its dependency graph gets a single node and nothing is pruned (silently "
-        "under `python -O`). {fix}"
+        "{what} while autograd is disabled by {cause}. {detail}Torch-Pruning traces the model "
+        "through autograd, so its dependency graph gets a single node and nothing is pruned "
+        "(silently under `python -O`). {fix}"
     )
 
     BAD_EXAMPLE = """
@@ -243,23 +243,38 @@ def main(model, x):
     def _message(self, outcome: CallOutcome, here: str, project: ProjectContext) -> str:
         call, path = outcome.call, outcome.path
         cause = path.mode.cause
-        where = "an enclosing grad mode"
+        where, note, form = "an enclosing grad mode", "", "block"
         if cause is not None:
-            where = f"{cause.text} at {project.where(cause.path, cause.loc, here)}"
+            # "`@smart_inference_mode()` (YOLO's wrapper of ...)": the note goes to the details.
+            text, note = cause.text, ""
+            split = text.find("` (")
+            if split >= 0 and text.endswith(")"):
+                text, note = text[: split + 1], text[split + 3 : -1]
+            where = f"{text} at {project.where(cause.path, cause.loc, here)}"
+            if note:
+                note = f"{text} is {note}. "
+            form = "decorator" if text.startswith("`@") else "block" if text.startswith("`with ") else "statement"
+        detail = note
         if path.construction is not None:
             text, origin, loc = path.construction
             construction = f"{text} at {project.where(origin, loc, here)}"
             chain = " → ".join(path.via[1:] + (construction,))
-            what = f"`{call.text}(...)` builds a pruner or dependency graph ({chain})"
+            what = f"`{call.text}(...)` builds a pruner or dependency graph"
+            detail += f"It does so through {chain}. "
         elif call.method:
             what = f"`{call.text}(...)` traces the model"
         else:
             what = f"`{call.text}(...)` builds a pruner"
+        outside = {
+            "decorator": "outside the decorated function",
+            "block": "outside the inference-mode block" if path.mode.in_inference else "outside the block",
+            "statement": "before autograd is switched off (or switch it back on first)",
+        }[form]
         if path.mode.in_inference:
             fix = (
-                "Build it outside the inference-mode block, or wrap it in "
+                f"Build it {outside}, or wrap it in "
                 "`with torch.inference_mode(False):` (`enable_grad()` does not leave inference mode)."
             )
         else:
-            fix = "Build it outside the block, or wrap it in `with torch.enable_grad():`."
-        return self.MESSAGE.format(what=what, cause=where, fix=fix)
+            fix = f"Build it {outside}, or wrap it in `with torch.enable_grad():`."
+        return self.MESSAGE.format(what=what, cause=where, detail=detail, fix=fix)

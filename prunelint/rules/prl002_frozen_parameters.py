@@ -37,9 +37,10 @@ class FrozenParametersBeforeTracing(CstRule):
     CODE = "PRL002"
     NAME = "frozen-parameters-before-tracing"
     MESSAGE = (
-        "`{model}`'s parameters were frozen earlier in this function ({how}) and nothing re-enables them "
-        "before {what}: Torch-Pruning traces through autograd, so its graph gets a single node and "
-        "nothing is pruned, silently. Call `{model}.requires_grad_(True)` before building it."
+        "`{model}`'s parameters are frozen when {what}. They were frozen earlier in this function "
+        "({how}) and nothing re-enables them: Torch-Pruning traces through autograd, so its graph "
+        "gets a single node and nothing is pruned, silently. Call `{model}.requires_grad_(True)` "
+        "before building it."
     )
     PREFILTER_WORDS = ("torch_pruning", "build_dependency")
 

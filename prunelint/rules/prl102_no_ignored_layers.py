@@ -28,8 +28,9 @@ class NoIgnoredLayers(ListTracker, CstRule):
     CODE = "PRL102"
     NAME = "no-ignored-layers"
     MESSAGE = (
-        "`{cls}` is built {what}: the output layer is pruned too (resnet18's classifier loses "
-        "half of its 1000 outputs at ratio 0.5). List it: `ignored_layers=[model.fc]`."
+        "`{cls}` is built {what}, so the output layer is pruned too. A classifier loses outputs, "
+        "and with them classes the model was trained for (torchvision's resnet18 keeps 500 of "
+        "its 1000 at `pruning_ratio=0.5`). List the output layer, e.g. `ignored_layers=[model.fc]`."
     )
     DEFAULT_ENABLED = False
     PREFILTER_WORDS = ("torch_pruning",)

@@ -30,7 +30,7 @@ class IterativeStepsMismatch(CstRule):
     CODE = "PRL105"
     NAME = "iterative-steps-mismatch"
     MESSAGE = (
-        "The pruner is built with `iterative_steps={n}` but `step()` runs {k} time{s}: {effect} "
+        "The pruner is built with `iterative_steps={n}` but `step()` runs {k} time{s}. {effect} "
         "Call `step()` exactly {n} times, or set `iterative_steps={k}`."
     )
     PREFILTER_WORDS = ("iterative_steps",)
@@ -174,9 +174,9 @@ for epoch in range(2):
         if total == n:
             return
         if total < n:
-            effect = f"only {total}/{n} of the target pruning ratio is reached, silently."
+            effect = f"Only {total}/{n} of the target pruning ratio is reached, silently."
         else:
-            effect = f"the {total - n} call{'' if total - n == 1 else 's'} past step {n} prune nothing (Torch-Pruning only warns)."
+            effect = f"The {total - n} call{'' if total - n == 1 else 's'} past step {n} prune nothing (Torch-Pruning only warns)."
         message = self.MESSAGE.format(n=n, k=total, s="" if total == 1 else "s", effect=effect)
         self.report(steps[0].node, message)
 

@@ -39,8 +39,9 @@ class AttentionAttributesNotUpdated(CstRule):
     CODE = "PRL107"
     NAME = "attention-attributes-not-updated"
     MESSAGE = (
-        "The pruner is given `num_heads` and stepped, but nothing in this file updates the "
-        "attention modules afterwards ({names}, or `config.*`): the pruned model fails in forward. "
+        "The pruner prunes heads, but nothing in this file updates the attention modules afterwards. "
+        "It is given `num_heads` and stepped, and none of {names}, or `config.*`, is set after it: "
+        "the pruned model fails in forward. "
         "Set them from the pruned layers after `step()`, e.g. `m.num_heads = pruner.num_heads[m.qkv]`."
     )
     PREFILTER_WORDS = ("torch_pruning",)

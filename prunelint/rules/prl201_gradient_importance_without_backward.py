@@ -33,7 +33,7 @@ class GradientImportanceWithoutBackward(CstRule):
     CODE = "PRL201"
     NAME = "gradient-importance-without-backward"
     MESSAGE = (
-        "`{imp}` scores channels from `.grad`, but {why}: `step()` raises or prunes with "
+        "`{imp}` scores channels from `.grad`, but {why}. `step()` raises or prunes with "
         "missing gradients. Run `loss.backward()` on a batch right before `pruner.step()`."
     )
     PREFILTER_WORDS = ("TaylorImportance", "GroupTaylorImportance", "HessianImportance", "GroupHessianImportance", "OBDCImportance")

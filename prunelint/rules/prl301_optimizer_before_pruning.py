@@ -31,7 +31,7 @@ class OptimizerBeforePruning(CstRule):
     NAME = "optimizer-before-pruning"
     MESSAGE = (
         "`{opt}` is built from `{model}`'s parameters before `{how}()` prunes `{model}`, "
-        "and used after it: pruning replaces the parameters, so it optimises dead tensors and "
+        "and used after it. Pruning replaces the parameters, so it optimises dead tensors and "
         "the pruned model is not trained. Build the optimizer after pruning."
     )
     # Words are or-ed across rules, so a common one ("parameters", "compile") would make every

@@ -34,7 +34,7 @@ class PrunedStateDict(CstRule):
     NAME = "pruned-state-dict"
     MESSAGE = (
         "`{model}` was pruned by `{how}()`, so its `state_dict()` no longer fits the original "
-        "architecture and loading it fails (#51, #436, #512). Save `torch.save({model}, path)`, "
+        "architecture. Loading it into the unpruned model fails (#51, #436, #512). Save `torch.save({model}, path)`, "
         "use `tp.state_dict({model})`, or also save `pruner.pruning_history()` to replay it."
     )
     # Words are or-ed across rules, so a common one ("parameters", "compile") would make every

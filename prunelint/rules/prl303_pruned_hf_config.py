@@ -37,14 +37,14 @@ class PrunedHfConfig(CstRule):
 
     STALE_CONFIG = (
         "`{model}` was pruned by `{how}()` but `{model}.config` was not updated before "
-        "`{call}()`: config.json still describes the unpruned sizes, so `from_pretrained` "
+        "`{call}()`. config.json still describes the unpruned sizes, so `from_pretrained` "
         "fails or rebuilds the dense model. Set the pruned sizes on `{model}.config` "
         "(e.g. `hidden_size`, `intermediate_size`, `num_attention_heads`) first, or "
         "`torch.save({model})`."
     )
     IGNORE_SIZES = (
         "`ignore_mismatched_sizes=True` silently re-initialises every weight whose shape "
-        "differs from the config: a pruned checkpoint loads as random weights. Save the pruned "
+        "differs from the config. A pruned checkpoint loads as random weights. Save the pruned "
         "config with the model instead."
     )
 

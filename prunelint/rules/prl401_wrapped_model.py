@@ -36,12 +36,12 @@ class WrappedModel(CstRule):
     SHARED_PASSES = ("pruning_flow",)
 
     SCRIPTED = (
-        "error: the pruner is given `{model}`, a TorchScript module from `{how}()`: Torch-Pruning "
+        "error: the pruner is given `{model}`, a TorchScript module from `{how}()`. Torch-Pruning "
         "finds no layers to trace and removes 0 parameters, silently. Prune the `nn.Module` "
         "first, then script or trace the pruned model."
     )
     WRAPPED = (
-        "warning: the pruner is given `{model}`, wrapped by `{how}()`: the dependency graph is "
+        "warning: the pruner is given `{model}`, wrapped by `{how}()`. The dependency graph is "
         "built on the wrapper, whose compiled code or replicas keep the old shapes. Prune the raw "
         "module (`{model}.module` / the model before wrapping), then wrap it again."
     )

@@ -32,7 +32,7 @@ class CausalLmUseCache(CstRule):
     CODE = "PRL501"
     NAME = "causal-lm-use-cache"
     MESSAGE = (
-        "`{model}` comes from `{loader}(...)` with the KV cache on: tracing it for pruning follows "
+        "`{model}` comes from `{loader}(...)` with the KV cache on. Tracing it for pruning follows "
         "`past_key_values` and can hang (#461, #467). Pass `use_cache=False` to "
         "`from_pretrained`, or set `{model}.config.use_cache = False` before building the pruner."
     )

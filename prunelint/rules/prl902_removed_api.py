@@ -27,7 +27,7 @@ class RemovedApi(CstRule):
 
     CODE = "PRL902"
     NAME = "removed-api"
-    MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}): use {new}."
+    MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}). Use {new}."
     PREFILTER_WORDS = ("torch_pruning",)
 
     BAD_EXAMPLE = """
