@@ -30,6 +30,9 @@ class Invalid:
     source: str
     line: int
     code: str = ""  # the rule's own code unless given
+    # For a finding with a fix: the source once the fix is applied (with --unsafe-fixes for an
+    # unsafe one); tested in place and shown in the rule's docs.
+    fixed: str | None = None
 
 
 class Rule:
@@ -58,6 +61,7 @@ class Rule:
             url=f"{DOCS_URL}#{cls.CODE.lower()}",
             default_enabled=cls.DEFAULT_ENABLED,
             fixable=cls.FIXABLE,
+            message=getattr(cls, "MESSAGE", ""),
         )
 
     @classmethod
