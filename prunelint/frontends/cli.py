@@ -319,6 +319,10 @@ def run_rule(argv: Sequence[str], stdout: TextIO) -> int:
     if args.output_format == "json":
         items = [_rule_json(info) for info in chosen]
         stdout.write(json.dumps(items if args.all else items[0], indent=2, ensure_ascii=False) + "\n")
+    elif args.output_format == "markdown" and args.all:
+        from prunelint.frontends.docs import rules_table
+
+        stdout.write(rules_table() + "\n" + "\n".join(info.docs for info in chosen))
     else:
         stdout.write("\n".join(info.docs for info in chosen))
     return EXIT_CLEAN

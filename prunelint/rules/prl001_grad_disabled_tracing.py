@@ -46,25 +46,16 @@ class GradDisabledTracing(ProjectRule):
         "(silently under `python -O`). {fix}"
     )
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        with torch.no_grad():
-            pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-            pruner.step()
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        with torch.no_grad():
-            pruner.step()
-    """
-
     VALID = [
         # Pruning under no_grad is fine: only construction traces.
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+with torch.no_grad():
+    pruner.step()
+""",
         """
 import torch, torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp)
@@ -151,6 +142,22 @@ with torch.set_grad_enabled(training):
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+with torch.no_grad():
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+    pruner.step()
+""", line=6, fixed="""
+import torch
+import torch_pruning as tp
+
+with torch.no_grad():
+    with torch.enable_grad():
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+    pruner.step()
+"""),
         Invalid(
             """
 import torch
@@ -159,6 +166,13 @@ with torch.no_grad():
     pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
             line=5,
+            fixed="""
+import torch
+import torch_pruning as tp
+with torch.no_grad():
+    with torch.enable_grad():
+        pruner = tp.pruner.BasePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -178,6 +192,14 @@ def prune(model, x):
     DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
 """,
             line=6,
+            fixed="""
+import torch
+import torch_pruning as tp
+@torch.inference_mode()
+def prune(model, x):
+    with torch.inference_mode(False):
+        DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
+""",
         ),
         Invalid(
             """
@@ -189,6 +211,15 @@ with torch.inference_mode():
         pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
 """,
             line=7,
+            fixed="""
+import torch
+import torch_pruning as tp
+with torch.inference_mode():
+    with torch.enable_grad():
+        # enable_grad() does not leave inference mode
+        with torch.inference_mode(False):
+            pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -202,6 +233,17 @@ def unrelated():
 pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
 """,
             line=9,
+            fixed="""
+import torch
+import torch_pruning as tp
+torch.set_grad_enabled(False)
+
+def unrelated():
+    pass
+
+with torch.enable_grad():
+    pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -212,6 +254,14 @@ with torch.no_grad():
     p = Pruner(model, x)
 """,
             line=6,
+            fixed="""
+import functools, torch
+import torch_pruning as tp
+Pruner = functools.partial(tp.pruner.BasePruner, importance=imp)
+with torch.no_grad():
+    with torch.enable_grad():
+        p = Pruner(model, x)
+""",
         ),
         Invalid(
             """
@@ -226,6 +276,18 @@ def main(model, x):
     pruner = build(model, x)
 """,
             line=10,
+            fixed="""
+import torch
+import torch_pruning as tp
+
+def build(model, x):
+    return tp.pruner.BasePruner(model, x, importance=imp)
+
+@torch.no_grad()
+def main(model, x):
+    with torch.enable_grad():
+        pruner = build(model, x)
+""",
         ),
     ]
 

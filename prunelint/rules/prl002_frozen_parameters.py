@@ -44,21 +44,14 @@ class FrozenParametersBeforeTracing(CstRule):
     )
     PREFILTER_WORDS = ("torch_pruning", "build_dependency")
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model.requires_grad_(False)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model.requires_grad_(True)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-
     VALID = [
         # Re-enabled in between.
+        """
+import torch_pruning as tp
+
+model.requires_grad_(True)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""",
         """
 import torch_pruning as tp
 model.requires_grad_(False)
@@ -107,6 +100,12 @@ for p in model.parameters():
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+model.requires_grad_(False)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp

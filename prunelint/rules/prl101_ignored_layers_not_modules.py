@@ -43,22 +43,14 @@ class IgnoredLayersNotModules(ListTracker, CstRule):
     )
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=["fc"]
-        )
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
-        )
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
+)
+""",
         """
 import torch, torch_pruning as tp
 ignored_layers = []
@@ -100,6 +92,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=["fc"]
+)
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp

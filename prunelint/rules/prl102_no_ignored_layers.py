@@ -35,20 +35,14 @@ class NoIgnoredLayers(ListTracker, CstRule):
     DEFAULT_ENABLED = False
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
-        )
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
+)
+""",
         """
 import torch_pruning as tp
 ignored_layers = []
@@ -70,6 +64,11 @@ pruner = BasePruner(model, x, importance=imp)
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

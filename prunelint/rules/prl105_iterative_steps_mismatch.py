@@ -36,24 +36,16 @@ class IterativeStepsMismatch(CstRule):
     PREFILTER_WORDS = ("iterative_steps",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      pruning_ratio=0.5, iterative_steps=5)
-        pruner.step()  # prunes 10% of the channels, not 50%
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      pruning_ratio=0.5, iterative_steps=5)
-        for i in range(5):
-            pruner.step()
-            finetune(model)
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                              pruning_ratio=0.5, iterative_steps=5)
+for i in range(5):
+    pruner.step()
+    finetune(model)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, iterative_steps=5)
@@ -117,6 +109,13 @@ pruner.step()
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                              pruning_ratio=0.5, iterative_steps=5)
+pruner.step()  # prunes 10% of the channels, not 50%
+""", line=6),
         Invalid(
             """
 import torch_pruning as tp

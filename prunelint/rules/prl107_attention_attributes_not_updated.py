@@ -46,29 +46,20 @@ class AttentionAttributesNotUpdated(CstRule):
     )
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
-                                      prune_num_heads=True, head_pruning_ratio=0.5)
-        pruner.step()
-        model(example_inputs)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
-                                      prune_num_heads=True, head_pruning_ratio=0.5)
-        pruner.step()
-        for m in model.modules():
-            if isinstance(m, Attention):
-                m.num_heads = pruner.num_heads[m.qkv]
-                m.head_dim = m.qkv.out_features // (3 * m.num_heads)
-        model(example_inputs)
-    """
-
     VALID = [
         # Hugging Face: the config is updated.
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                              prune_num_heads=True, head_pruning_ratio=0.5)
+pruner.step()
+for m in model.modules():
+    if isinstance(m, Attention):
+        m.num_heads = pruner.num_heads[m.qkv]
+        m.head_dim = m.qkv.out_features // (3 * m.num_heads)
+model(example_inputs)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
@@ -112,6 +103,14 @@ for m in attention_modules:
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                              prune_num_heads=True, head_pruning_ratio=0.5)
+pruner.step()
+model(example_inputs)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

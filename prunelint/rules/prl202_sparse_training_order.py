@@ -51,24 +51,15 @@ class SparseTrainingOrder(CstRule):
         "`{pruner}.update_regularizer()` after each `step()`."
     )
 
-    BAD_EXAMPLE = """
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            pruner.regularize(model)
-            loss.backward()
-            optimizer.step()
-    """
-    GOOD_EXAMPLE = """
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            pruner.regularize(model)
-            optimizer.step()
-    """
-
     VALID = [
+        """
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    pruner.regularize(model)
+    optimizer.step()
+""",
         """
 import torch_pruning as tp
 def train(model, loader, optimizer, pruner=None):
@@ -121,6 +112,14 @@ for x, y in loader:
     ]
 
     INVALID = [
+        Invalid("""
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    pruner.regularize(model)
+    loss.backward()
+    optimizer.step()
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp

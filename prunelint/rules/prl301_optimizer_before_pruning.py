@@ -40,27 +40,17 @@ class OptimizerBeforePruning(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        finetune(model, optimizer)
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-        finetune(model, optimizer)
-    """
-
     VALID = [
         # Rebuilt after the step.
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+finetune(model, optimizer)
+""",
         """
 import torch, torch_pruning as tp
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -107,6 +97,15 @@ optimizer.step()
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+finetune(model, optimizer)
+""", line=5),
         Invalid(
             """
 import torch, torch_pruning as tp

@@ -43,24 +43,15 @@ class PrunedStateDict(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        torch.save(model.state_dict(), "pruned.pth")
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        torch.save(tp.state_dict(model), "pruned.pth")  # or torch.save(model, "pruned.pth")
-    """
-
     VALID = [
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+torch.save(tp.state_dict(model), "pruned.pth")  # or torch.save(model, "pruned.pth")
+""",
         """
 import torch, torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp)
@@ -99,6 +90,14 @@ torch.save(teacher.state_dict(), "teacher.pth")
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+torch.save(model.state_dict(), "pruned.pth")
+""", line=7),
         Invalid(
             """
 import torch, torch_pruning as tp

@@ -48,28 +48,18 @@ class PrunedHfConfig(CstRule):
         "config with the model instead."
     )
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import BertModel
-
-        model = BertModel.from_pretrained("bert-base-uncased")
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model.save_pretrained("bert-pruned")
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import BertModel
-
-        model = BertModel.from_pretrained("bert-base-uncased")
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model.config.hidden_size = model.embeddings.word_embeddings.embedding_dim
-        model.config.intermediate_size = model.encoder.layer[0].intermediate.dense.out_features
-        model.save_pretrained("bert-pruned")
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+from transformers import BertModel
+
+model = BertModel.from_pretrained("bert-base-uncased")
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model.config.hidden_size = model.embeddings.word_embeddings.embedding_dim
+model.config.intermediate_size = model.encoder.layer[0].intermediate.dense.out_features
+model.save_pretrained("bert-pruned")
+""",
         """
 import torch_pruning as tp
 from transformers import AutoModel
@@ -109,6 +99,15 @@ model = AutoModel.from_pretrained(path, ignore_mismatched_sizes=False)
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+from transformers import BertModel
+
+model = BertModel.from_pretrained("bert-base-uncased")
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model.save_pretrained("bert-pruned")
+""", line=8),
         Invalid(
             """
 import torch_pruning as tp

@@ -46,23 +46,15 @@ class WrappedModel(CstRule):
         "module (`{model}.module` / the model before wrapping), then wrap it again."
     )
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        model = torch.compile(model)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model = torch.compile(model)
-    """
-
     VALID = [
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model = torch.compile(model)
+""",
         """
 import torch, torch_pruning as tp
 model = torch.nn.DataParallel(model)
@@ -92,6 +84,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp)
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+model = torch.compile(model)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""", line=6),
         Invalid(
             """
 import torch, torch_pruning as tp

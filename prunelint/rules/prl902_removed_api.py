@@ -30,22 +30,14 @@ class RemovedApi(CstRule):
     MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}). Use {new}."
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        DG = tp.DependencyGraph().build_dependency(model, example_inputs)
-        plan = DG.get_pruning_plan(model.conv1, tp.prune_conv, idxs=[2, 6, 9])
-        plan.exec()
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        DG = tp.DependencyGraph().build_dependency(model, example_inputs)
-        group = DG.get_pruning_group(model.conv1, tp.prune_conv_out_channels, idxs=[2, 6, 9])
-        group.prune()
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+DG = tp.DependencyGraph().build_dependency(model, example_inputs)
+group = DG.get_pruning_group(model.conv1, tp.prune_conv_out_channels, idxs=[2, 6, 9])
+group.prune()
+""",
         """
 import torch_pruning as tp
 imp = tp.importance.GroupMagnitudeImportance(p=2)
