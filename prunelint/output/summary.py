@@ -22,7 +22,8 @@ def _hidden(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> int:
 
 
 def summary(diagnostics: Sequence[Diagnostic], fixed: int, fixing: bool, unsafe_fixes: bool) -> str:
-    """ruff's summary: the count, what was fixed, and what `--fix` (or `--unsafe-fixes`) would do."""
+    """ruff 0.17.6's summary: the count, what was fixed, and what `--fix` (or `--unsafe-fixes`)
+    would do."""
     total = len(diagnostics) + fixed
     if not total:
         return "All checks passed!\n"
@@ -32,11 +33,11 @@ def summary(diagnostics: Sequence[Diagnostic], fixed: int, fixing: bool, unsafe_
         lines = [f"Found {errors(total)}."]
     fixable = sum(1 for d in diagnostics if d.fixable(unsafe_fixes))
     hidden = _hidden(diagnostics, unsafe_fixes)
-    hint = f"{hidden} hidden fix{'' if hidden == 1 else 'es'} can be enabled with the `--unsafe-fixes` option"
+    hint = f"{hidden} unsafe fix{'' if hidden == 1 else 'es'} available with `--fix --unsafe-fixes`"
     if fixable and not fixing:
-        lines.append(f"[*] {fixable} fixable with the `--fix` option" + (f" ({hint})." if hidden else "."))
+        lines.append(f"[*] {fixable} fixable with `--fix`" + (f" ({hint})." if hidden else "."))
     elif hidden:
-        lines.append(f"No fixes available ({hint})." if not fixing else f"{hint[0].upper()}{hint[1:]}.")
+        lines.append(f"{hint}.")
     return "\n".join(lines) + "\n"
 
 

@@ -35,7 +35,7 @@ def test_subprocess_finding_exit_1(run, write):
     assert result.code == 1
     assert result.lines()[0].startswith("a.py:5:14: PRL001 `tp.pruner.BasePruner(...)`")
     # PRL001's fix is unsafe: ruff counts it as hidden
-    assert result.lines()[-2:] == ["Found 1 error.", "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
+    assert result.lines()[-2:] == ["Found 1 error.", "1 unsafe fix available with `--fix --unsafe-fixes`."]
     assert result.err == ""
 
 
@@ -106,7 +106,7 @@ def test_found_n_errors_plural(lint, write):
     write("b.py")
     result = lint(".")
     assert result.code == 1
-    assert result.lines()[-2:] == ["Found 2 errors.", "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."]
+    assert result.lines()[-2:] == ["Found 2 errors.", "2 unsafe fixes available with `--fix --unsafe-fixes`."]
 
 
 def test_quiet_has_no_summary(lint, write):
@@ -230,7 +230,7 @@ def test_full_format_shows_source(lint, write):
     # the carets start under column 14 of the source line
     assert caret.index("^") - caret.index("|") - 2 == 13
     # PRL001's fix is unsafe: ruff counts it as hidden
-    assert result.lines()[-2:] == ["Found 1 error.", "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
+    assert result.lines()[-2:] == ["Found 1 error.", "1 unsafe fix available with `--fix --unsafe-fixes`."]
 
 
 def test_output_format_from_config(lint, write):

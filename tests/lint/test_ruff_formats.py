@@ -194,3 +194,17 @@ def test_headlines_are_first_sentences(in_tmp: Path) -> None:
     assert "= note: Details." in render(REAL[:1], "full", INFOS)
     long = Diagnostic("PRL001", "x" * 400 + ". Rest.", "a.py", Position(1, 1), Position(1, 2))
     assert len(long.headline) <= MAX_HEADLINE
+
+
+def test_summaries_are_ruffs() -> None:
+    """ruff 0.17.6's lines after the findings, for safe, unsafe and both kinds of fix."""
+    from prunelint.output.summary import summary
+
+    unsafe = Diagnostic("F841", "m", "u.py", Position(2, 5), Position(2, 6), Fix("t", (Edit("pass", Position(2, 5), Position(2, 10)),), "unsafe"))
+    assert summary([F401], 0, False, False) == "Found 1 error.\n[*] 1 fixable with `--fix`.\n"
+    assert summary([unsafe], 0, False, False) == "Found 1 error.\n1 unsafe fix available with `--fix --unsafe-fixes`.\n"
+    assert summary([unsafe], 0, False, True) == "Found 1 error.\n[*] 1 fixable with `--fix`.\n"
+    assert summary([F401, unsafe], 0, False, False) == (
+        "Found 2 errors.\n[*] 1 fixable with `--fix` (1 unsafe fix available with `--fix --unsafe-fixes`).\n"
+    )
+    assert summary([unsafe], 1, True, False) == "Found 2 errors (1 fixed, 1 remaining).\n1 unsafe fix available with `--fix --unsafe-fixes`.\n"
