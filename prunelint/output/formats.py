@@ -224,7 +224,9 @@ def _json_items(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]
             "fix": _fix_json(d.fix),
             "location": _position_json(d.location),
             "message": d.headline,
+            "name": rules[d.code].name if d.code in rules else d.code,
             "noqa_row": d.location.row,
+            "severity": "error",
             "url": _url(d, rules),
         }
         for d in diagnostics
@@ -245,10 +247,7 @@ def _render_json(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo
 def _render_json_lines(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
     """ruff's json-lines: one compact object a line, with the rule's name and severity."""
     lines = []
-    for item, d in zip(_json_items(diagnostics, rules), diagnostics):
-        rule = rules.get(d.code)
-        item["name"] = rule.name if rule is not None else d.code
-        item["severity"] = "error"
+    for item in _json_items(diagnostics, rules):
         lines.append(json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
     return "".join(lines)
 

@@ -220,7 +220,9 @@ def test_json_keys_and_values() -> None:
             "fix",
             "location",
             "message",
+            "name",
             "noqa_row",
+            "severity",
             "url",
         ]
         assert item["cell"] is None

@@ -55,6 +55,11 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def test_json_has_ruffs_keys(in_tmp: Path) -> None:
+    (theirs,) = [json.loads(line) for line in ruff_says("json-lines", in_tmp).splitlines()]
+    assert json.loads(ours("json")) == [theirs]
+
+
 @pytest.mark.parametrize("fmt", ["pylint", "azure", "json-lines"])
 def test_line_formats_are_ruffs_bytes(fmt: str, in_tmp: Path) -> None:
     assert ours(fmt) == ruff_says(fmt, in_tmp)
