@@ -263,7 +263,8 @@ def _render_junit(diagnostics: Sequence[Diagnostic]) -> str:
     total = len(diagnostics)
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuites name="prunelint" tests="{total}" skipped="0" failures="{total}" errors="0">',
+        # A clean run is one passing case, as ruff reports it.
+        f'<testsuites name="prunelint" tests="{total or 1}" skipped="0" failures="{total}" errors="0">',
     ]
     if not diagnostics:
         # ruff's report of a clean run: one passing case.

@@ -77,6 +77,11 @@ def test_junit_is_ruffs_but_for_the_tool_name(in_tmp: Path) -> None:
     assert ours("junit") == theirs
 
 
+def test_a_clean_junit_report_is_ruffs(in_tmp: Path) -> None:
+    theirs = ruff_says("junit-clean", in_tmp).replace('"ruff"', '"prunelint"').replace("org.ruff", "org.prunelint")
+    assert ours("junit", diagnostics=()) == theirs
+
+
 def test_gitlab_is_ruffs_but_for_the_fingerprint(in_tmp: Path) -> None:
     mine, theirs = json.loads(ours("gitlab")), json.loads(ruff_says("gitlab", in_tmp))
     for item in mine + theirs:
