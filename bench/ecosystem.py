@@ -135,8 +135,25 @@ def _position(f: dict) -> tuple:
     return (f.get("cell"), f["location"]["row"], f["location"]["column"], f["end_location"]["row"], f["end_location"]["column"])
 
 
+# `--ignore-messages`: the message text and the rule's URL are left out of a finding's identity,
+# for a change that rewords messages (or moves the docs) and must change nothing else.
+IGNORE_MESSAGES = False
+
+
 def _identity(f: dict) -> tuple:
+    if IGNORE_MESSAGES:
+        return (f["filename"], f["code"], json.dumps(f.get("fix"), sort_keys=True))
     return (f["filename"], f["code"], f["message"], json.dumps(f.get("fix"), sort_keys=True), f.get("url"))
+
+
+def reworded(base: list[dict], head: list[dict]) -> int:
+    """Findings at the same place with the same code whose message differs."""
+    key = lambda f: (f["filename"], f["code"], _position(f))  # noqa: E731
+    before = collections.Counter((key(f), f["message"]) for f in base)
+    after = collections.Counter((key(f), f["message"]) for f in head)
+    places = collections.Counter(key(f) for f in head) & collections.Counter(key(f) for f in base)
+    same = sum((before & after).values())
+    return sum(places.values()) - same
 
 
 def compare(base: list[dict], head: list[dict]) -> dict[str, list[tuple[str, dict, dict | None]]]:
@@ -181,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-base", type=Path, help="write the base's raw outputs here (for saved:DIR)")
     parser.add_argument("--save-head", type=Path, help="write the head's raw outputs here")
     parser.add_argument("--show", type=int, default=20, help="changes listed per rule (default 20)")
+    parser.add_argument("--ignore-messages", action="store_true", help="compare findings without their message text and URL (and count the reworded ones)")
     args = parser.parse_args(argv)
+    global IGNORE_MESSAGES
+    IGNORE_MESSAGES = args.ignore_messages
     status = 0
     totals = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="prunelint-ecosystem-") as scratch:
@@ -217,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"      {kind:<8} {_where(finding)}{was}: {finding['message'][:160]}")
             for name in fix_changes[: args.show]:
                 print(f"    fixes differ: {name}")
+            if args.ignore_messages:
+                count = reworded(old.findings, new.findings)
+                print(f"    reworded: {count} findings at the same place with a new message")
+                totals["reworded"] += count
             totals.update(counts)
             totals["fixes"] += len(fix_changes)
             totals["findings"] += len(new.findings)
@@ -226,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"total: {totals['findings']} findings in head; {differences} differences "
         f"({totals['added']} added, {totals['removed']} removed, {totals['moved']} moved, {totals['fixes']} files whose fixes differ)"
+        + (f"; {totals['reworded']} reworded" if args.ignore_messages else "")
     )
     return status
 

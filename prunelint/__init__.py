@@ -5,4 +5,7 @@ The linter never imports torch or torch_pruning.
 
 __version__ = "0.1.0"
 
-DOCS_URL = "https://github.com/prunelint/prunelint/blob/main/README.md"
+REPOSITORY_URL = "https://github.com/prunelint/prunelint"
+DOCS_URL = f"{REPOSITORY_URL}/blob/main/README.md"
+# A rule's page, generated from the rule (`python -m prunelint.frontends.docs --write`).
+RULE_URL = f"{REPOSITORY_URL}/blob/main/docs/rules/{{code}}.md"

@@ -16,6 +16,7 @@ import io
 import os
 import re
 import tokenize
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -84,6 +85,8 @@ class FixReport(Report):
     # Notebooks are never rewritten: their fixable findings, by name.
     notebooks: dict[str, int] = field(default_factory=dict)
     unwritten: list[FixFailure] = field(default_factory=list)
+    # The findings before any fix, for `--show-fixes`.
+    before: list[Diagnostic] = field(default_factory=list)
 
     @property
     def fixed(self) -> int:
@@ -100,6 +103,18 @@ class FixReport(Report):
 
     def original(self, filename: str) -> str:
         return self.run.originals[filename].text
+
+    @property
+    def fixed_findings(self) -> dict[str, Counter]:
+        """filename -> code -> findings fixed: the findings before fixing less those that
+        remain, in the files that were fixed (`--show-fixes`)."""
+        remaining = Counter((d.filename, d.code) for d in self.diagnostics)
+        out: dict[str, Counter] = {}
+        for (filename, code), count in Counter((d.filename, d.code) for d in self.before).items():
+            gone = count - remaining[(filename, code)]
+            if gone > 0 and self.run.fixed.get(filename):
+                out.setdefault(filename, Counter())[code] = gone
+        return out
 
 
 # -- options --------------------------------------------------------------------------------------
@@ -221,8 +236,13 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
         loaded = read_source(filename, filename)
         (sources if isinstance(loaded, Source) else errors).append(loaded)
 
+    before: list[Diagnostic] = []
+
     def lint(current: Sequence[Source]) -> list[Diagnostic]:
-        return finalize(errors + lint_sources(current, options), options, Texts(current))
+        found = finalize(errors + lint_sources(current, options), options, Texts(current))
+        if not before:
+            before.extend(found)
+        return found
 
     run = fix_sources(sources, lint, unsafe)
     in_notebooks, notebook_texts = lint_files(notebooks, options) if notebooks else ([], Texts(()))
@@ -237,7 +257,7 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
     notebook_sources = _notebooks(notebook_texts)
     texts.update({name: s.text for name, s in notebook_sources.items()})
     diagnostics = sorted(run.diagnostics + in_notebooks + missing, key=Diagnostic.sort_key)
-    return FixReport(diagnostics, texts, notebook_sources, run=run, notebooks=fixable)
+    return FixReport(diagnostics, texts, notebook_sources, run=run, notebooks=fixable, before=before)
 
 
 def fix_bytes(data: bytes, filename: str | None, options: LintOptions, unsafe: bool = False) -> FixReport | Report:
@@ -251,12 +271,17 @@ def fix_bytes(data: bytes, filename: str | None, options: LintOptions, unsafe: b
         return Report(finalize([loaded], options, {}))
     options = _named(options, name) if filename else options
 
+    before: list[Diagnostic] = []
+
     def lint(current: Sequence[Source]) -> list[Diagnostic]:
-        return finalize(lint_sources(current, options), options, Texts(current))
+        found = finalize(lint_sources(current, options), options, Texts(current))
+        if not before:
+            before.extend(found)
+        return found
 
     run = fix_sources([loaded], lint, unsafe)
     text = run.fixed_texts.get(name, loaded.text)
-    return FixReport(run.diagnostics, {name: text}, {}, run=run)
+    return FixReport(run.diagnostics, {name: text}, {}, run=run, before=before)
 
 
 def fixed_bytes(report: FixReport, filename: str, data: bytes) -> bytes:

@@ -14,3 +14,4 @@ class RuleInfo:
     url: str
     default_enabled: bool = True
     fixable: bool = False
+    message: str = ""  # the message's format, as `ruff rule` lists `message_formats`

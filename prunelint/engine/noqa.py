@@ -38,3 +38,55 @@ def noqa_lines(text: str) -> dict[int, frozenset[str]]:
 
 def is_silenced(codes: frozenset[str] | None, code: str) -> bool:
     return codes is not None and (codes is ALL or code in codes)
+
+
+# -- unused directives (PRL800, ruff's RUF100) ----------------------------------------------------
+
+UNUSED_NOQA_CODE = "PRL800"
+
+
+def noqa_directives(text: str) -> list[tuple[int, int, int, str, int]]:
+    """Each `# noqa: CODES` comment: (row, start column, end column (0-based, of the directive
+    within the line), the comment's text, where in it the directive starts). Blanket directives
+    are left out: they also serve other linters."""
+    found: list[tuple[int, int, int, str, int]] = []
+    if _NOQA.search(text) is None:
+        return found
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return found
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        match = _NOQA.search(token.string)
+        if match is None or match.group("codes") is None:
+            continue
+        row, col = token.start
+        found.append((row, col + match.start(), col + match.end(), token.string, match.start()))
+    return found
+
+
+def unused_directives(
+    text: str, used: set[tuple[int, str]], known: frozenset[str], enabled: frozenset[str]
+) -> list[tuple[int, int, int, list[str], list[str], str | None]]:
+    """The directives that silence nothing: (row, start, end (0-based columns), unused codes,
+    non-enabled codes, the replacement text for the directive or None to remove the comment).
+
+    Only prunelint's own codes are judged: a directive's other codes (`F401`, `E501`) belong to
+    other linters. A code is unused when it is enabled and silenced nothing on its line, and
+    non-enabled when this run does not check it."""
+    out = []
+    lines = text.splitlines()
+    for row, start, end, comment, offset in noqa_directives(text):
+        match = _NOQA.search(comment)
+        assert match is not None
+        codes = [c.upper() for c in _CODE.findall(match.group("codes"))]
+        unused = [c for c in codes if c in known and c in enabled and (row, c) not in used and c != UNUSED_NOQA_CODE]
+        disabled = [c for c in codes if c in known and c not in enabled]
+        if not unused and not disabled:
+            continue
+        keep = [c for c in codes if c not in unused and c not in disabled]
+        replacement = f"# noqa: {', '.join(keep)}" if keep else None
+        out.append((row, start, end, unused, disabled, replacement))
+    return out

@@ -28,3 +28,5 @@ class LintOptions:
     # With more than one job, a round with fewer files than this per job runs in-process:
     # starting workers costs more than parsing a handful of files. 1 when -j is explicit.
     min_files_per_job: int = 1
+    # `--ignore-noqa`: report what `# noqa` comments would silence.
+    ignore_noqa: bool = False

@@ -20,8 +20,8 @@ import pathspec
 
 from prunelint.analysis.context import ProjectContext
 from prunelint.analysis.project import Project, Target, local_module_file
-from prunelint.diagnostics import Diagnostic
-from prunelint.engine.noqa import is_silenced, noqa_lines
+from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
+from prunelint.engine.noqa import UNUSED_NOQA_CODE, is_silenced, noqa_lines, unused_directives
 from prunelint.engine.options import LintOptions
 from prunelint.engine.prefilter import mentions_all
 from prunelint.engine.results import FileResult, Step
@@ -310,22 +310,72 @@ def finalize(
         return relative[filename]
 
     noqa_cache: dict[str, dict[int, frozenset[str]]] = {}
-    kept: list[Diagnostic] = []
-    for diagnostic in diagnostics:
-        if diagnostic.code not in options.codes:
-            continue
-        if ignores and any(
-            _matches(diagnostic.code, codes) and spec.match_file(config_relative(diagnostic.filename))
-            for spec, codes in ignores
-        ):
-            continue
-        if diagnostic.code != FILE_ERROR_CODE and diagnostic.filename in texts:
-            if diagnostic.filename not in noqa_cache:
-                noqa_cache[diagnostic.filename] = noqa_lines(texts[diagnostic.filename])
-            if is_silenced(noqa_cache[diagnostic.filename].get(diagnostic.location.row), diagnostic.code):
+    # (row, code) silenced by a `# noqa: CODE`, by file: what PRL800 (unused noqa) needs.
+    used: dict[str, set[tuple[int, str]]] = {}
+
+    def keep(found: Iterable[Diagnostic]) -> list[Diagnostic]:
+        kept: list[Diagnostic] = []
+        for diagnostic in found:
+            if diagnostic.code not in options.codes:
                 continue
-        kept.append(diagnostic)
+            if ignores and any(
+                _matches(diagnostic.code, codes) and spec.match_file(config_relative(diagnostic.filename))
+                for spec, codes in ignores
+            ):
+                continue
+            if diagnostic.code != FILE_ERROR_CODE and diagnostic.filename in texts and not options.ignore_noqa:
+                if diagnostic.filename not in noqa_cache:
+                    noqa_cache[diagnostic.filename] = noqa_lines(texts[diagnostic.filename])
+                silencing = noqa_cache[diagnostic.filename].get(diagnostic.location.row)
+                if is_silenced(silencing, diagnostic.code):
+                    used.setdefault(diagnostic.filename, set()).add((diagnostic.location.row, diagnostic.code))
+                    continue
+            kept.append(diagnostic)
+        return kept
+
+    kept = keep(diagnostics)
+    if UNUSED_NOQA_CODE in options.codes and not options.ignore_noqa:
+        kept += keep(_unused_noqa(texts, used, options))
     return sorted(kept, key=Diagnostic.sort_key)
+
+
+def _unused_noqa(texts: dict[str, str], used: dict[str, set[tuple[int, str]]], options: LintOptions) -> list[Diagnostic]:
+    """PRL800: `# noqa: PRL...` directives that silenced nothing, with a fix that drops them."""
+    known = frozenset(options.rules.infos())
+    names = texts.names() if isinstance(texts, Texts) else list(texts)
+    found = []
+    for filename in names:
+        text = texts[filename]
+        lines = text.splitlines()
+        for row, start, end, unused, disabled, replacement in unused_directives(text, used.get(filename, set()), known, options.codes):
+            parts = []
+            if unused:
+                parts.append("unused: " + ", ".join(f"`{c}`" for c in unused))
+            if disabled:
+                parts.append("non-enabled: " + ", ".join(f"`{c}`" for c in disabled))
+            line = lines[row - 1] if row <= len(lines) else ""
+            if replacement is None:
+                # Drop the directive, and the blanks before it when nothing follows.
+                first = start
+                if not line[end:].strip():
+                    while first > 0 and line[first - 1] in " \t":
+                        first -= 1
+                edit = Edit("", Position(row, first + 1), Position(row, end + 1))
+                title = "Remove unused `noqa` directive"
+            else:
+                edit = Edit(replacement, Position(row, start + 1), Position(row, end + 1))
+                title = "Remove unused codes from the `noqa` directive"
+            found.append(
+                Diagnostic(
+                    UNUSED_NOQA_CODE,
+                    f"Unused `noqa` directive ({'; '.join(parts)}).",
+                    filename,
+                    Position(row, start + 1),
+                    Position(row, end + 1),
+                    Fix(title, (edit,)),
+                )
+            )
+    return found
 
 
 def _matches(code: str, selectors: Sequence[str]) -> bool:

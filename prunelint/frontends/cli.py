@@ -1,4 +1,4 @@
-"""`prunelint [check] PATHS` and `prunelint rule CODE`, with ruff's options and exit codes.
+"""`prunelint [check] PATHS` and `prunelint rule CODE|NAME`, with ruff's options and exit codes.
 
 Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 """
@@ -6,8 +6,11 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
+from dataclasses import fields, replace
 from typing import Sequence, TextIO
 
 from prunelint import __version__, api
@@ -15,8 +18,9 @@ from prunelint.engine.options import LintOptions
 from prunelint.fix.fixer import unified_diff
 from prunelint.io.notebook import is_notebook
 from prunelint.output.formats import render
-from prunelint.output.summary import statistics, summary, would_fix
+from prunelint.output.summary import show_fixes, statistics, summary, would_fix
 from prunelint.plugins.registry import PluginError, load_rules
+from prunelint.io.discovery import discover
 from prunelint.settings.config import OUTPUT_FORMATS, ConfigError, Settings, find_settings, load_config_file
 from prunelint.settings.selection import Selection, SelectionError
 
@@ -50,9 +54,15 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="prunelint",
+        usage="prunelint [check] [OPTIONS] [PATH ...]\n       prunelint rule [CODE|NAME] [--all] [--output-format text|json|markdown]",
         description="Lint Torch-Pruning code for pitfalls that fail late or silently.",
-        epilog="Use `prunelint rule CODE` to read a rule's documentation, and `prunelint server` for the editor "
-        "integration (a Language Server over stdio; pip install \"prunelint[server]\").",
+        epilog=(
+            "commands:\n"
+            "  check       lint the paths (the default command: `prunelint src/` is `prunelint check src/`)\n"
+            "  rule        print a rule's documentation, by code or name (`prunelint rule grad-disabled-tracing`)\n"
+            "  server      the editor integration: a Language Server over stdio (pip install \"prunelint[server]\")"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); `-` reads stdin")
     parser.add_argument("--version", action="version", version=f"prunelint {__version__}")
@@ -60,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--select", action=_Extend, metavar="CODES", help="comma-separated codes or prefixes to enable (ALL for every rule)")
     sel.add_argument("--extend-select", action=_Extend, metavar="CODES", help="codes or prefixes to enable on top of the selection")
     sel.add_argument("--ignore", action=_Extend, metavar="CODES", help="codes or prefixes to disable")
+    sel.add_argument("--extend-per-file-ignores", action="append", metavar="PATTERN:CODES", help="per-file ignores on top of the configured ones, e.g. `tests/*:PRL102`")
+    sel.add_argument("--ignore-noqa", action="store_true", help="ignore every `# noqa` comment")
     files = parser.add_argument_group("file selection")
     files.add_argument("--exclude", action=_Extend, metavar="PATTERNS", help="replace the default excludes (gitignore-style patterns)")
     files.add_argument("--extend-exclude", action=_Extend, metavar="PATTERNS", help="patterns to exclude on top of the defaults")
@@ -71,8 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--config", metavar="FILE", help="a pyproject.toml or prunelint.toml to use instead of the nearest pyproject.toml")
     cfg.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     out = parser.add_argument_group("output")
-    out.add_argument("--output-format", choices=OUTPUT_FORMATS, help="concise (default), full, json, github or sarif")
-    out.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    out.add_argument("--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT", help=f"one of {', '.join(OUTPUT_FORMATS)} (default: concise)")
+    out.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them (as JSON with --output-format json)")
+    out.add_argument("--show-files", action="store_true", help="list the files that would be linted, and exit")
+    out.add_argument("--show-settings", action="store_true", help="print the resolved settings, and exit")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     fixes = parser.add_argument_group("fixes")
@@ -81,9 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     fixes.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=False, help="also apply (with --fix) or offer the unsafe fixes")
     fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help="never apply or offer the unsafe fixes (the default)")
     fixes.add_argument("--diff", action="store_true", help="print a diff of what the fixes would change, and write nothing; exit 1 if something would change")
+    fixes.add_argument("--fix-only", action="store_true", help="apply the fixes, but report no remaining finding (implies --fix); exit 0 unless --exit-non-zero-on-fix")
+    fixes.add_argument("--show-fixes", action="store_true", help="list the fixed findings per file and rule (with --fix)")
+    fixes.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when a fix was applied, even if nothing remains")
+    fixes.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every line with a finding, and exit")
     run = parser.add_argument_group("execution")
     run.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="parallel processes (0: one per CPU; default: one per CPU when many files need parsing, else 1)")
     run.add_argument("--no-cache", dest="cache", action="store_false", default=None, help="neither read nor write the .prunelint_cache")
+    run.add_argument("-w", "--watch", action="store_true", help="lint again whenever a linted file changes (polls; Ctrl-C stops)")
+    # For tests: poll this often (seconds), and stop after this many runs.
+    run.add_argument("--watch-interval", type=float, default=0.5, help=argparse.SUPPRESS)
+    run.add_argument("--watch-runs", type=int, default=0, help=argparse.SUPPRESS)
     # For the benchmark's check that the prefilter changes no finding: parse every file.
     run.add_argument("--no-prefilter", dest="prefilter", action="store_false", help=argparse.SUPPRESS)
     return parser
@@ -91,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_rule_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="prunelint rule", description="Print a rule's documentation.")
-    parser.add_argument("code", nargs="?", help="the rule's code, e.g. PRL001")
+    parser.add_argument("code", nargs="?", help="the rule's code or name, e.g. PRL001 or grad-disabled-tracing")
     parser.add_argument("--all", action="store_true", help="print every rule's documentation")
+    parser.add_argument("--output-format", choices=("text", "json", "markdown"), default="text", help="text (default, markdown as ruff prints it), json, or markdown")
     return parser
 
 
@@ -105,13 +128,23 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = find_settings(os.getcwd())
     # The rule selection stays as configured: the command line is a second layer over it
     # (see `_selection`), as in ruff.
+    extra_ignores = tuple(_per_file_ignore(value) for value in args.extend_per_file_ignores or ())
     return settings.with_overrides(
+        per_file_ignores=settings.per_file_ignores + extra_ignores if extra_ignores else None,
         exclude=tuple(args.exclude) if args.exclude is not None else None,
         extend_exclude=settings.extend_exclude + tuple(args.extend_exclude or ()),
         respect_gitignore=args.respect_gitignore,
         force_exclude=args.force_exclude,
         output_format=args.output_format,
     )
+
+
+def _per_file_ignore(value: str) -> tuple[str, tuple[str, ...]]:
+    """`PATTERN:CODES`, as ruff spells it (the last `:` separates them)."""
+    pattern, sep, codes = value.rpartition(":")
+    if not sep or not pattern or not _csv(codes):
+        raise UsageError(f"--extend-per-file-ignores wants PATTERN:CODES, e.g. `tests/*:PRL102`; got {value!r}")
+    return pattern, tuple(_csv(codes))
 
 
 def _selection(args: argparse.Namespace) -> Selection:
@@ -130,7 +163,19 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     paths = args.paths or ["."]
     if "-" in paths and len(paths) > 1:
         raise UsageError("`-` (stdin) cannot be combined with other paths")
+    if args.fix_only:
+        args.fix = True
+    if args.add_noqa and (args.fix or args.diff):
+        raise UsageError("--add-noqa cannot be combined with --fix or --diff")
+    if args.watch and "-" in paths:
+        raise UsageError("--watch cannot read stdin")
     settings = _settings(args)
+    if args.show_settings:
+        return _show_settings(settings, stdout)
+    if args.show_files:
+        for name in sorted(os.path.abspath(f) for f in discover([p for p in paths if p != "-"], settings).files):
+            stdout.write(name + "\n")
+        return EXIT_CLEAN
     # Files named one by one (as pre-commit does) may call into modules left out of the run.
     named = [p for p in paths if p != "-" and os.path.isfile(p)]
     options = api.configure(
@@ -144,6 +189,12 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         roots=(os.getcwd(),),
         named_files=named,
     )
+    if args.ignore_noqa:
+        options = replace(options, ignore_noqa=True)
+    if args.watch:
+        return _watch(paths, options, args, stdout, stderr)
+    if args.add_noqa:
+        return _add_noqa(paths, options, args, stderr)
     if paths == ["-"]:
         if args.stdin_filename and is_notebook(args.stdin_filename) and (args.fix or args.diff):
             raise UsageError("--fix and --diff do not rewrite notebooks, and a notebook on stdin cannot be fixed")
@@ -176,9 +227,23 @@ def _fix_paths(
     unwritten = api.write_fixes(report)
     for failure in unwritten:
         stderr.write(f"error: {failure.describe()}\n")
-    _report(report, options, args, stdout, fixed=report.fixed)
+    if args.fix_only:
+        if report.fixed and not args.quiet:
+            if args.show_fixes:
+                stdout.write(show_fixes(report.fixed_findings, options.rules.infos()))
+            stdout.write(f"Fixed {report.fixed} error{'' if report.fixed == 1 else 's'}.\n")
+    else:
+        _report(report, options, args, stdout, fixed=report.fixed)
     if unwritten:
         return EXIT_FINDINGS
+    return _fix_exit(report, args)
+
+
+def _fix_exit(report: api.FixReport, args: argparse.Namespace) -> int:
+    if args.exit_non_zero_on_fix and report.fixed:
+        return EXIT_FINDINGS
+    if args.fix_only:
+        return EXIT_CLEAN
     return EXIT_FINDINGS if report.diagnostics and not args.exit_zero else EXIT_CLEAN
 
 
@@ -202,8 +267,9 @@ def _fix_stdin(data: bytes, options: LintOptions, args: argparse.Namespace, stdo
         stderr.write(would_fix(report.fixed, report.diagnostics, args.unsafe_fixes))
         return EXIT_FINDINGS if changed else EXIT_CLEAN
     _write_bytes(stdout, api.fixed_bytes(report, filename, data))
-    _report(report, options, args, stderr, fixed=report.fixed)
-    return EXIT_FINDINGS if report.diagnostics and not args.exit_zero else EXIT_CLEAN
+    if not args.fix_only:
+        _report(report, options, args, stderr, fixed=report.fixed)
+    return _fix_exit(report, args)
 
 
 def _write_bytes(stream: TextIO, data: bytes) -> None:
@@ -220,7 +286,7 @@ def _report(report: api.Report, options: LintOptions, args: argparse.Namespace, 
     infos = options.rules.infos()
     fmt = options.settings.output_format
     if args.statistics:
-        stdout.write(statistics(report.diagnostics, infos, args.quiet))
+        stdout.write(statistics(report.diagnostics, infos, args.quiet, fmt=fmt, unsafe_fixes=args.unsafe_fixes))
         return
     stdout.write(
         render(
@@ -232,22 +298,34 @@ def _report(report: api.Report, options: LintOptions, args: argparse.Namespace, 
             unsafe_fixes=args.unsafe_fixes,
         )
     )
-    if fmt in ("concise", "full") and not args.quiet:
+    if fmt in ("concise", "full", "grouped") and not args.quiet:
+        if args.show_fixes and fixed and isinstance(report, api.FixReport):
+            stdout.write("\n" + show_fixes(report.fixed_findings, infos) + "\n")
         stdout.write(summary(report.diagnostics, fixed, args.fix, args.unsafe_fixes))
 
 
 def run_rule(argv: Sequence[str], stdout: TextIO) -> int:
     args = build_rule_parser().parse_args(list(argv))
-    infos = load_rules().infos()
+    infos = {code: info for code, info in load_rules().infos().items()}
     if args.all:
-        stdout.write("\n".join(info.docs for info in infos.values()))
-        return EXIT_CLEAN
-    if not args.code:
-        raise UsageError("give a rule code, e.g. `prunelint rule PRL001`, or --all")
-    info = infos.get(args.code.upper())
-    if info is None:
-        raise UsageError(f"unknown rule code `{args.code}` (known codes: {', '.join(infos)})")
-    stdout.write(info.docs)
+        chosen = list(infos.values())
+    elif not args.code:
+        raise UsageError("give a rule code or name, e.g. `prunelint rule PRL001` or `prunelint rule grad-disabled-tracing`, or --all")
+    else:
+        wanted = args.code.strip()
+        info = infos.get(wanted.upper()) or next((i for i in infos.values() if i.name == wanted.lower()), None)
+        if info is None:
+            raise UsageError(f"unknown rule `{args.code}` (known codes: {', '.join(infos)}; names: `prunelint rule --all`)")
+        chosen = [info]
+    if args.output_format == "json":
+        items = [_rule_json(info) for info in chosen]
+        stdout.write(json.dumps(items if args.all else items[0], indent=2, ensure_ascii=False) + "\n")
+    elif args.output_format == "markdown" and args.all:
+        from prunelint.frontends.docs import rules_table
+
+        stdout.write(rules_table() + "\n" + "\n".join(info.docs for info in chosen))
+    else:
+        stdout.write("\n".join(info.docs for info in chosen))
     return EXIT_CLEAN
 
 
@@ -270,6 +348,80 @@ def run_server(argv: Sequence[str], stdout: TextIO) -> int:
             ) from None
         raise
     return server.serve(argv)
+
+def _rule_json(info) -> dict:
+    """The keys of `ruff rule --output-format json`."""
+    return {
+        "name": info.name,
+        "code": info.code,
+        "linter": "prunelint",
+        "summary": info.summary,
+        "message_formats": [info.message] if info.message else [],
+        "fix": "Fix is sometimes available." if info.fixable else "Fix is not available.",
+        "explanation": info.docs,
+        "preview": False,
+        "default": info.default_enabled,
+        "url": info.url,
+    }
+
+
+def _show_settings(settings: Settings, stdout: TextIO) -> int:
+    """The resolved settings, one `key = value` a line (TOML-like, as ruff prints them)."""
+    stdout.write(f"Resolved settings from: {settings.config_file or '(defaults)'}\n\n")
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, tuple):
+            value = [list(v) if isinstance(v, tuple) else v for v in value]
+        stdout.write(f"{f.name.replace('_', '-')} = {json.dumps(value)}\n")
+    return EXIT_CLEAN
+
+
+def _add_noqa(paths: list[str], options: LintOptions, args: argparse.Namespace, stderr: TextIO) -> int:
+    """`--add-noqa`: a `# noqa: CODE` for every finding, merged into a directive already there."""
+    from prunelint.fix.noqa import add_noqa
+
+    report = api.check_paths(paths, replace(options, ignore_noqa=False))
+    added, failures = add_noqa(report.diagnostics, report.texts, report.sources)
+    for failure in failures:
+        stderr.write(f"warning: {failure}\n")
+    stderr.write(f"Added {added} noqa directive{'' if added == 1 else 's'}.\n")
+    return EXIT_CLEAN
+
+
+def _watch(paths: list[str], options: LintOptions, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """`--watch`: lint, then poll the files' times and sizes and lint again on a change. Polling
+    needs no library and behaves the same on every platform; a tree of thousands of files is
+    stat'ed in milliseconds."""
+
+    def state() -> dict[str, tuple[int, int]]:
+        seen = {}
+        for name in discover(list(paths), options.settings).files:
+            try:
+                st = os.stat(name)
+            except OSError:
+                continue
+            seen[name] = (st.st_mtime_ns, st.st_size)
+        return seen
+
+    runs = 0
+    code = EXIT_CLEAN
+    try:
+        while True:
+            before = state()
+            stderr.write(f"[{time.strftime('%H:%M:%S')}] {'Starting linter in watch mode' if not runs else 'File change detected'}...\n")
+            report = api.check_paths(paths, options)
+            _report(report, options, args, stdout)
+            stdout.flush()
+            code = EXIT_FINDINGS if report.diagnostics and not args.exit_zero else EXIT_CLEAN
+            runs += 1
+            if args.watch_runs and runs >= args.watch_runs:
+                return code
+            stderr.write(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.\n")
+            stderr.flush()
+            while state() == before:
+                time.sleep(args.watch_interval)
+    except KeyboardInterrupt:
+        return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

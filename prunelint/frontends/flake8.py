@@ -76,5 +76,6 @@ class Plugin:
             return
         for diagnostic in diagnostics:
             # flake8 columns are 0-based (it adds 1 when printing); ours are 1-based, as ruff's.
-            message = " ".join(diagnostic.message.split("\n"))
+            # flake8 prints one line a finding: the headline, as the CLI's concise format.
+            message = " ".join(diagnostic.headline.split("\n"))
             yield diagnostic.location.row, diagnostic.location.column - 1, f"{diagnostic.code} {message}", type(self)

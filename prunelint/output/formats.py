@@ -1,23 +1,32 @@
 """Render findings in the output formats ruff users already know.
 
 Every renderer is a pure function of its inputs: the CLI owns the summary line
-("Found N errors.") and where the text goes.  A non-empty result always ends
-with a newline so the CLI can write it as-is.
+("Found N errors.") and where the text goes. A non-empty result ends with a
+newline, except where ruff writes none (gitlab, rdjson), so that the bytes are ruff's.
+
+The one-line formats print a finding's headline (its message's first sentence);
+`full`, the rule docs and SARIF's rule descriptions carry the explanation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape, quoteattr
 
 import prunelint
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.ruleinfo import RuleInfo
 
-FORMATS = ("concise", "full", "json", "github", "sarif")
+FORMATS = (
+    "concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
+    "rdjson", "azure", "sarif",
+)
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -60,6 +69,20 @@ def render(
         return _render_full(diagnostics, source_lines, cell_lines, unsafe_fixes)
     if fmt == "json":
         return _render_json(diagnostics, rules)
+    if fmt == "json-lines":
+        return _render_json_lines(diagnostics, rules)
+    if fmt == "junit":
+        return _render_junit(diagnostics)
+    if fmt == "grouped":
+        return _render_grouped(diagnostics, unsafe_fixes)
+    if fmt == "gitlab":
+        return _render_gitlab(diagnostics)
+    if fmt == "pylint":
+        return _render_pylint(diagnostics)
+    if fmt == "rdjson":
+        return _render_rdjson(diagnostics, rules)
+    if fmt == "azure":
+        return _render_azure(diagnostics)
     if fmt == "github":
         return _render_github(diagnostics)
     if fmt == "sarif":
@@ -76,8 +99,12 @@ def _header(diagnostic: Diagnostic, unsafe_fixes: bool = False) -> str:
     )
     # ruff marks the fixes `--fix` would apply: unsafe ones only with --unsafe-fixes.
     fix = diagnostic.fix
-    marker = "[*] " if fix is not None and (fix.applicability == "safe" or unsafe_fixes) else ""
-    return f"{where}: {diagnostic.code} {marker}{diagnostic.message}"
+    return f"{where}: {diagnostic.code} {_marker(diagnostic, unsafe_fixes)}{diagnostic.headline}"
+
+
+def _marker(diagnostic: Diagnostic, unsafe_fixes: bool) -> str:
+    fix = diagnostic.fix
+    return "[*] " if fix is not None and (fix.applicability == "safe" or unsafe_fixes) else ""
 
 
 def _render_concise(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool = False) -> str:
@@ -111,8 +138,10 @@ def _is_blank(text: str) -> bool:
 def _code_frame(diagnostic: Diagnostic, source: Sequence[str] | None) -> list[str]:
     fix = diagnostic.fix
     row = diagnostic.location.row
+    note = diagnostic.details
     if source is None or not 1 <= row <= len(source):
-        return [f"  = help: {fix.message}"] if fix is not None else []
+        lines = [f"  = note: {note}"] if note else []
+        return lines + ([f"  = help: {fix.message}"] if fix is not None else [])
 
     first = max(1, row - _CONTEXT_LINES)
     last = min(len(source), row + _CONTEXT_LINES)
@@ -131,6 +160,8 @@ def _code_frame(diagnostic: Diagnostic, source: Sequence[str] | None) -> list[st
         if number == row:
             out.append(f"{gutter} | {_underline(text, diagnostic)} {diagnostic.code}")
     out.append(f"{gutter} |")
+    if note:
+        out.append(f"{gutter} = note: {note}")
     if fix is not None:
         out.append(f"{gutter} = help: {fix.message}")
     return out
@@ -181,25 +212,212 @@ def _url(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> str | None:
     return rule.url if rule is not None else None
 
 
-def _render_json(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
-    items = [
+def _json_items(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> list[dict[str, Any]]:
+    return [
         {
             # ruff's field: in a notebook, rows and columns count within this cell.
             "cell": d.cell,
             "code": d.code,
             "end_location": _position_json(d.end_location),
-            "filename": d.filename,
+            # ruff writes absolute names.
+            "filename": _absolute(d.filename),
             "fix": _fix_json(d.fix),
             "location": _position_json(d.location),
-            "message": d.message,
+            "message": d.headline,
+            "name": rules[d.code].name if d.code in rules else d.code,
             "noqa_row": d.location.row,
+            "severity": "error",
             "url": _url(d, rules),
         }
         for d in diagnostics
     ]
+
+
+def _absolute(filename: str) -> str:
+    return filename if filename == "-" else os.path.abspath(filename)
+
+
+def _render_json(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
+    items = _json_items(diagnostics, rules)
     # ruff's serializer orders keys alphabetically at every level; match it so
     # tools diffing the two outputs see the same shape.
     return json.dumps(items, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _render_json_lines(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
+    """ruff's json-lines: one compact object a line, with the rule's name and severity."""
+    lines = []
+    for item in _json_items(diagnostics, rules):
+        lines.append(json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return "".join(lines)
+
+
+# --- junit ----------------------------------------------------------------------
+
+
+def _render_junit(diagnostics: Sequence[Diagnostic]) -> str:
+    """ruff's junit: a test suite per file, a failed test case per finding."""
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_file.setdefault(d.filename, []).append(d)
+    total = len(diagnostics)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        # A clean run is one passing case, as ruff reports it.
+        f'<testsuites name="prunelint" tests="{total or 1}" skipped="0" failures="{total}" errors="0">',
+    ]
+    if not diagnostics:
+        # ruff's report of a clean run: one passing case.
+        out += [
+            '    <testsuite name="prunelint" tests="1" skipped="0" errors="0" failures="0" package="org.prunelint">',
+            '        <testcase name="No errors found" classname="prunelint"/>',
+            "    </testsuite>",
+        ]
+    for filename, found in by_file.items():
+        name = _absolute(filename)
+        classname = os.path.splitext(name)[0]
+        out.append(
+            f'    <testsuite name={quoteattr(name)} tests="{len(found)}" skipped="0" errors="0" '
+            f'failures="{len(found)}" package="org.prunelint">'
+        )
+        for d in found:
+            where = _cell_prefix(d)
+            out += [
+                f'        <testcase name="org.prunelint.{escape(d.code)}" classname={quoteattr(classname)} '
+                f'line="{d.location.row}" column="{d.location.column}">',
+                "            <properties>",
+                '                <property name="severity" value="error"/>',
+                "            </properties>",
+                f"            <failure message={quoteattr(d.headline)}>"
+                f"{escape(f'{where}line {d.location.row}, col {d.location.column}, {d.headline}')}</failure>",
+                "        </testcase>",
+            ]
+        out.append("    </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+def _cell_prefix(d: Diagnostic) -> str:
+    return f"cell {d.cell}, " if d.cell is not None else ""
+
+
+# --- grouped, pylint, azure -------------------------------------------------------
+
+
+def _render_grouped(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool = False) -> str:
+    """ruff's grouped: the file name, then its findings, aligned, then a blank line."""
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_file.setdefault(d.filename, []).append(d)
+    out = []
+    for filename, found in by_file.items():
+        where = [f"{_cell_prefix(d).replace(', ', ':')}{d.location.row}" for d in found]
+        row_width = max(len(w) for w in where)
+        col_width = max(len(str(d.location.column)) for d in found)
+        out.append(f"{filename}:\n")
+        for w, d in zip(where, found):
+            out.append(
+                f"  {w:>{row_width}}:{d.location.column:<{col_width}} {d.code} "
+                f"{_marker(d, unsafe_fixes)}{d.headline}\n"
+            )
+        out.append("\n")
+    return "".join(out)
+
+
+def _render_pylint(diagnostics: Sequence[Diagnostic]) -> str:
+    """pylint's parseable format, as ruff writes it: `file:row: [CODE] message`."""
+    return "".join(f"{d.filename}:{d.location.row}: [{d.code}] {_cell_text(d)}{d.headline}\n" for d in diagnostics)
+
+
+def _cell_text(d: Diagnostic) -> str:
+    return f"cell {d.cell}: " if d.cell is not None else ""
+
+
+def _render_azure(diagnostics: Sequence[Diagnostic]) -> str:
+    """Azure Pipelines' logging command, as ruff writes it."""
+    return "".join(
+        f"##vso[task.logissue type=error;sourcepath={_absolute(d.filename)};linenumber={d.location.row};"
+        f"columnnumber={d.location.column};code={d.code};]{_cell_text(d)}{d.headline}\n"
+        for d in diagnostics
+    )
+
+
+# --- gitlab ---------------------------------------------------------------------
+
+
+def _gitlab_path(filename: str) -> str:
+    # GitLab resolves paths against the project folder: ruff uses CI_PROJECT_DIR, else the
+    # working folder.
+    root = os.environ.get("CI_PROJECT_DIR") or os.getcwd()
+    try:
+        return os.path.relpath(os.path.abspath(filename), root).replace(os.sep, "/")
+    except ValueError:
+        return filename
+
+
+def _render_gitlab(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitLab's Code Quality report (as ruff writes it): stable fingerprints, one per finding."""
+    seen: set[str] = set()
+    items = []
+    for d in diagnostics:
+        path = _gitlab_path(d.filename)
+        # Stable across runs and unmoved by edits elsewhere in the file; a repeat gets the next.
+        seed = f"{path}\0{d.code}\0{d.headline}\0{d.cell}"
+        fingerprint = hashlib.sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        counter = 0
+        while fingerprint in seen:
+            counter += 1
+            fingerprint = hashlib.sha256(f"{seed}\0{counter}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        seen.add(fingerprint)
+        items.append(
+            {
+                "check_name": d.code,
+                "description": f"{d.code}: {_cell_text(d)}{d.headline}",
+                "severity": "major",
+                "fingerprint": fingerprint,
+                "location": {
+                    "path": path,
+                    "positions": {
+                        "begin": {"line": d.location.row, "column": d.location.column},
+                        "end": {"line": d.end_location.row, "column": d.end_location.column},
+                    },
+                },
+            }
+        )
+    return json.dumps(items, indent=2, ensure_ascii=False)
+
+
+# --- rdjson ---------------------------------------------------------------------
+
+
+def _rd_range(start: Position, end: Position) -> dict[str, Any]:
+    return {"end": {"column": end.column, "line": end.row}, "start": {"column": start.column, "line": start.row}}
+
+
+def _render_rdjson(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
+    """reviewdog's Diagnostic Format, as ruff writes it (keys sorted)."""
+    items = []
+    for d in diagnostics:
+        code: dict[str, Any] = {"value": d.code}
+        url = _url(d, rules)
+        if url:
+            code["url"] = url
+        item: dict[str, Any] = {
+            "code": code,
+            "location": {"path": _absolute(d.filename), "range": _rd_range(d.location, d.end_location)},
+            "message": f"{_cell_text(d)}{d.headline}",
+        }
+        if d.fix is not None and d.fix.edits and d.cell is None:
+            item["suggestions"] = [
+                {"range": _rd_range(e.location, e.end_location), "text": e.content} for e in d.fix.edits
+            ]
+        items.append(item)
+    log = {
+        "diagnostics": items,
+        "severity": "WARNING",
+        "source": {"name": "prunelint", "url": prunelint.DOCS_URL},
+    }
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 # --- github ---------------------------------------------------------------------
@@ -222,7 +440,7 @@ def _render_github(diagnostics: Sequence[Diagnostic]) -> str:
             ("title", f"prunelint ({d.code})"),
             ("file", d.filename),
         )
-        text = f"{d.code} {d.message}"
+        text = f"{d.code} {d.headline}"
         if d.cell is None:
             fields += (
                 ("line", d.location.row),
@@ -313,7 +531,7 @@ def _sarif_result(diagnostic: Diagnostic, rule_index: Mapping[str, int]) -> dict
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "level": "error",
-        "message": {"text": diagnostic.message},
+        "message": {"text": diagnostic.headline},
         "locations": [location],
     }
     if diagnostic.code in rule_index:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pluggy
 
+from prunelint import RULE_URL
+
 from prunelint.plugins import hookspecs
 from prunelint.ruleinfo import RuleInfo
 from prunelint.rules.base import ProjectRule, Rule
@@ -21,14 +23,14 @@ FILE_ERROR_INFO = RuleInfo(
     name="unreadable-file",
     summary="A file could not be read or parsed as Python.",
     docs=(
-        f"### {FILE_ERROR_CODE} `unreadable-file`\n\n"
+        f"# {FILE_ERROR_CODE} `unreadable-file`\n\n"
         "**A file could not be read or parsed as Python.**\n\n"
         "Syntax errors, undecodable text (not UTF-8 and no PEP 263 cookie), binary files, "
         "unreadable paths and files too deeply nested to analyse are reported here, at the "
         "place of the problem, and the run goes on with the other files. It cannot be "
         "silenced with `# noqa`, only with `--ignore PRL000`.\n"
     ),
-    url="",
+    url=RULE_URL.format(code=FILE_ERROR_CODE),
 )
 
 

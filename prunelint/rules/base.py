@@ -14,7 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-from prunelint import DOCS_URL
+from prunelint import RULE_URL
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.diagnostics import Diagnostic
 from prunelint.ruleinfo import RuleInfo
@@ -30,6 +30,9 @@ class Invalid:
     source: str
     line: int
     code: str = ""  # the rule's own code unless given
+    # For a finding with a fix: the source once the fix is applied (with --unsafe-fixes for an
+    # unsafe one); tested in place and shown in the rule's docs.
+    fixed: str | None = None
 
 
 class Rule:
@@ -47,8 +50,6 @@ class Rule:
     # is not run on a file whose `import torch_pruning` finds an older copy in its own tree
     # (prunelint/io/vendored.py): that copy's names are its current API.
     JUDGES_INSTALLED_API: ClassVar[bool] = False
-    BAD_EXAMPLE: ClassVar[str] = ""
-    GOOD_EXAMPLE: ClassVar[str] = ""
 
     @classmethod
     def info(cls) -> RuleInfo:
@@ -59,26 +60,46 @@ class Rule:
             name=cls.NAME,
             summary=summary,
             docs=cls.docs(),
-            url=f"{DOCS_URL}#{cls.CODE.lower()}",
+            url=RULE_URL.format(code=cls.CODE),
             default_enabled=cls.DEFAULT_ENABLED,
             fixable=cls.FIXABLE,
+            message=getattr(cls, "MESSAGE", ""),
         )
 
     @classmethod
     def docs(cls) -> str:
-        """Markdown for `prunelint rule CODE` and the README, made from the rule itself."""
+        """The rule's page (`docs/rules/CODE.md`, `prunelint rule CODE`), made from the rule:
+        its docstring, then its own INVALID and VALID examples, with the fix beside each
+        fixable one."""
         doc = inspect.cleandoc(cls.__doc__ or "")
         summary, _, body = doc.partition("\n")
         status = "on by default" if cls.DEFAULT_ENABLED else "opt-in (select it explicitly)"
-        parts = [f"### {cls.CODE} `{cls.NAME}`", "", f"**{summary.strip()}**", ""]
+        parts = [f"# {cls.CODE} `{cls.NAME}`", "", f"**{summary.strip()}**", ""]
+        parts += [f"Severity: {status}. Fix: {'available' if cls.FIXABLE else 'none'}.", ""]
         if body.strip():
             parts += [body.strip(), ""]
-        parts += [f"Severity: {status}. Fix: {'available' if cls.FIXABLE else 'none'}.", ""]
-        if cls.BAD_EXAMPLE:
-            parts += ["Bad:", "", "```python", textwrap.dedent(cls.BAD_EXAMPLE).strip(), "```", ""]
-        if cls.GOOD_EXAMPLE:
-            parts += ["Good:", "", "```python", textwrap.dedent(cls.GOOD_EXAMPLE).strip(), "```", ""]
+        if cls.INVALID:
+            parts += ["## Flagged", ""]
+            for example in cls.INVALID:
+                source = _example(example.source)
+                parts += [f"Reported on line {example.line - _lead(example.source)}:", "", "```python", source, "```", ""]
+                if example.fixed is not None:
+                    parts += ["With the fix applied:", "", "```python", _example(example.fixed), "```", ""]
+        if cls.VALID:
+            parts += ["## Not flagged", ""]
+            for valid in cls.VALID:
+                parts += ["```python", _example(valid), "```", ""]
         return "\n".join(parts).rstrip() + "\n"
+
+
+def _example(source: str) -> str:
+    return textwrap.dedent(source).strip("\n")
+
+
+def _lead(source: str) -> int:
+    """Blank lines above an example's first line (its `line` counts them)."""
+    text = textwrap.dedent(source)
+    return len(text) - len(text.lstrip("\n"))
 
 
 class ProjectRule(Rule):

@@ -41,30 +41,21 @@ class GradDisabledTracing(ProjectRule):
     NAME = "grad-disabled-tracing"
     FIXABLE = True
     MESSAGE = (
-        "{what} while autograd is disabled by {cause}: Torch-Pruning traces the model through "
-        "autograd, so its dependency graph gets a single node and nothing is pruned (silently "
-        "under `python -O`). {fix}"
+        "{what} while autograd is disabled by {cause}. {detail}Torch-Pruning traces the model "
+        "through autograd, so its dependency graph gets a single node and nothing is pruned "
+        "(silently under `python -O`). {fix}"
     )
-
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        with torch.no_grad():
-            pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-            pruner.step()
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        with torch.no_grad():
-            pruner.step()
-    """
 
     VALID = [
         # Pruning under no_grad is fine: only construction traces.
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+with torch.no_grad():
+    pruner.step()
+""",
         """
 import torch, torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp)
@@ -151,6 +142,22 @@ with torch.set_grad_enabled(training):
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+with torch.no_grad():
+    pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+    pruner.step()
+""", line=6, fixed="""
+import torch
+import torch_pruning as tp
+
+with torch.no_grad():
+    with torch.enable_grad():
+        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+    pruner.step()
+"""),
         Invalid(
             """
 import torch
@@ -159,6 +166,13 @@ with torch.no_grad():
     pruner = tp.pruner.BasePruner(model, x, importance=imp)
 """,
             line=5,
+            fixed="""
+import torch
+import torch_pruning as tp
+with torch.no_grad():
+    with torch.enable_grad():
+        pruner = tp.pruner.BasePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -178,6 +192,14 @@ def prune(model, x):
     DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
 """,
             line=6,
+            fixed="""
+import torch
+import torch_pruning as tp
+@torch.inference_mode()
+def prune(model, x):
+    with torch.inference_mode(False):
+        DG = tp.DependencyGraph().build_dependency(model, example_inputs=x)
+""",
         ),
         Invalid(
             """
@@ -189,6 +211,15 @@ with torch.inference_mode():
         pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
 """,
             line=7,
+            fixed="""
+import torch
+import torch_pruning as tp
+with torch.inference_mode():
+    with torch.enable_grad():
+        # enable_grad() does not leave inference mode
+        with torch.inference_mode(False):
+            pruner = tp.pruner.GroupNormPruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -202,6 +233,17 @@ def unrelated():
 pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
 """,
             line=9,
+            fixed="""
+import torch
+import torch_pruning as tp
+torch.set_grad_enabled(False)
+
+def unrelated():
+    pass
+
+with torch.enable_grad():
+    pruner = tp.pruner.BNScalePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -212,6 +254,14 @@ with torch.no_grad():
     p = Pruner(model, x)
 """,
             line=6,
+            fixed="""
+import functools, torch
+import torch_pruning as tp
+Pruner = functools.partial(tp.pruner.BasePruner, importance=imp)
+with torch.no_grad():
+    with torch.enable_grad():
+        p = Pruner(model, x)
+""",
         ),
         Invalid(
             """
@@ -226,6 +276,18 @@ def main(model, x):
     pruner = build(model, x)
 """,
             line=10,
+            fixed="""
+import torch
+import torch_pruning as tp
+
+def build(model, x):
+    return tp.pruner.BasePruner(model, x, importance=imp)
+
+@torch.no_grad()
+def main(model, x):
+    with torch.enable_grad():
+        pruner = build(model, x)
+""",
         ),
     ]
 
@@ -243,23 +305,38 @@ def main(model, x):
     def _message(self, outcome: CallOutcome, here: str, project: ProjectContext) -> str:
         call, path = outcome.call, outcome.path
         cause = path.mode.cause
-        where = "an enclosing grad mode"
+        where, note, form = "an enclosing grad mode", "", "block"
         if cause is not None:
-            where = f"{cause.text} at {project.where(cause.path, cause.loc, here)}"
+            # "`@smart_inference_mode()` (YOLO's wrapper of ...)": the note goes to the details.
+            text, note = cause.text, ""
+            split = text.find("` (")
+            if split >= 0 and text.endswith(")"):
+                text, note = text[: split + 1], text[split + 3 : -1]
+            where = f"{text} at {project.where(cause.path, cause.loc, here)}"
+            if note:
+                note = f"{text} is {note}. "
+            form = "decorator" if text.startswith("`@") else "block" if text.startswith("`with ") else "statement"
+        detail = note
         if path.construction is not None:
             text, origin, loc = path.construction
             construction = f"{text} at {project.where(origin, loc, here)}"
             chain = " → ".join(path.via[1:] + (construction,))
-            what = f"`{call.text}(...)` builds a pruner or dependency graph ({chain})"
+            what = f"`{call.text}(...)` builds a pruner or dependency graph"
+            detail += f"It does so through {chain}. "
         elif call.method:
             what = f"`{call.text}(...)` traces the model"
         else:
             what = f"`{call.text}(...)` builds a pruner"
+        outside = {
+            "decorator": "outside the decorated function",
+            "block": "outside the inference-mode block" if path.mode.in_inference else "outside the block",
+            "statement": "before autograd is switched off (or switch it back on first)",
+        }[form]
         if path.mode.in_inference:
             fix = (
-                "Build it outside the inference-mode block, or wrap it in "
+                f"Build it {outside}, or wrap it in "
                 "`with torch.inference_mode(False):` (`enable_grad()` does not leave inference mode)."
             )
         else:
-            fix = "Build it outside the block, or wrap it in `with torch.enable_grad():`."
-        return self.MESSAGE.format(what=what, cause=where, fix=fix)
+            fix = f"Build it {outside}, or wrap it in `with torch.enable_grad():`."
+        return self.MESSAGE.format(what=what, cause=where, detail=detail, fix=fix)

@@ -37,27 +37,21 @@ class FrozenParametersBeforeTracing(CstRule):
     CODE = "PRL002"
     NAME = "frozen-parameters-before-tracing"
     MESSAGE = (
-        "`{model}`'s parameters were frozen earlier in this function ({how}) and nothing re-enables them "
-        "before {what}: Torch-Pruning traces through autograd, so its graph gets a single node and "
-        "nothing is pruned, silently. Call `{model}.requires_grad_(True)` before building it."
+        "`{model}`'s parameters are frozen when {what}. They were frozen earlier in this function "
+        "({how}) and nothing re-enables them: Torch-Pruning traces through autograd, so its graph "
+        "gets a single node and nothing is pruned, silently. Call `{model}.requires_grad_(True)` "
+        "before building it."
     )
     PREFILTER_WORDS = ("torch_pruning", "build_dependency")
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model.requires_grad_(False)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model.requires_grad_(True)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-
     VALID = [
         # Re-enabled in between.
+        """
+import torch_pruning as tp
+
+model.requires_grad_(True)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""",
         """
 import torch_pruning as tp
 model.requires_grad_(False)
@@ -106,6 +100,12 @@ for p in model.parameters():
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+model.requires_grad_(False)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp

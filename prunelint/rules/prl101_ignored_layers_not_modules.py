@@ -40,27 +40,19 @@ class IgnoredLayersNotModules(ListTracker, CstRule):
     CODE = "PRL101"
     NAME = "ignored-layers-not-modules"
     MESSAGE = (
-        "`ignored_layers` {problem}: Torch-Pruning silently ignores anything but module instances, "
+        "`ignored_layers` {problem}. Torch-Pruning silently ignores anything but module instances, "
         "so that layer is pruned anyway. {fix}"
     )
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=["fc"]
-        )
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
-        )
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
+)
+""",
         """
 import torch, torch_pruning as tp
 ignored_layers = []
@@ -108,6 +100,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=["fc"]
+)
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp
@@ -130,7 +129,7 @@ ignored = [model.conv1]
 ignored.append(model.fc.weight)
 pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 """,
-            5,
+            4,
         ),
         Invalid(
             """
@@ -148,7 +147,7 @@ for name, m in model.named_modules():
         ignored.append(name)
 pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 """,
-            7,
+            6,
         ),
     ]
 
@@ -163,31 +162,35 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
             return
         problem = self._problem(value)
         if problem is not None:
-            self.report(node, self.MESSAGE.format(problem=problem[0], fix=problem[1]))
+            # At the bad element (or the whole value), not at the call.
+            self.report(problem[2], self.MESSAGE.format(problem=problem[0], fix=problem[1]))
 
-    def _problem(self, value: "libcst.BaseExpression") -> tuple[str, str] | None:
-        """What is wrong with the whole value, and how to fix it; None if nothing is known."""
+    def _problem(self, value: "libcst.BaseExpression") -> tuple[str, str, "libcst.CSTNode"] | None:
+        """What is wrong, how to fix it, and where: the element or the whole value; None if
+        nothing is known."""
         if is_string(value):
             return (
                 f"is the string {source(value)}, which is iterated character by character",
                 "Pass a list of modules: `[model.fc]`.",
+                value,
             )
         bare = self._element_problem(value)
         if bare is not None:
-            return f"is {bare[0]}, not a list", bare[1]
+            return f"is {bare[0]}, not a list", bare[1], value
         number = literal(value)
         if is_number(number) or isinstance(number, bool):
-            return f"is `{source(value)}`, not a list of modules", "Pass a list of modules."
+            return f"is `{source(value)}`, not a list of modules", "Pass a list of modules.", value
         if comprehension_string_name(value, self.STRING_YIELDING):
             return (
                 "lists module names from `named_modules()`",
                 "Keep the modules instead: `[m for name, m in model.named_modules() if ...]`.",
+                value,
             )
         elements = self._elements(value)
         for element in elements or ():
             found = self._element_problem(element)
             if found is not None:
-                return f"holds {found[0]}", found[1]
+                return f"holds {found[0]}", found[1], element
         return None
 
     def _elements(self, value: "libcst.BaseExpression") -> "list[libcst.BaseExpression] | None":

@@ -28,26 +28,21 @@ class NoIgnoredLayers(ListTracker, CstRule):
     CODE = "PRL102"
     NAME = "no-ignored-layers"
     MESSAGE = (
-        "`{cls}` is built {what}: the output layer is pruned too (resnet18's classifier loses "
-        "half of its 1000 outputs at ratio 0.5). List it: `ignored_layers=[model.fc]`."
+        "`{cls}` is built {what}, so the output layer is pruned too. A classifier loses outputs, "
+        "and with them classes the model was trained for (torchvision's resnet18 keeps 500 of "
+        "its 1000 at `pruning_ratio=0.5`). List the output layer, e.g. `ignored_layers=[model.fc]`."
     )
     DEFAULT_ENABLED = False
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
-        )
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, pruning_ratio=0.5, ignored_layers=[model.fc]
+)
+""",
         """
 import torch_pruning as tp
 ignored_layers = []
@@ -69,6 +64,11 @@ pruner = BasePruner(model, x, importance=imp)
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

@@ -34,19 +34,13 @@ class PruningRatioOutOfRange(CstRule):
     MESSAGE = "{what} is {value}: a pruning ratio must lie strictly between 0 and 1. {effect}"
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=50)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-    """
-
     VALID = [
         # Ratios inside (0, 1), and a ratio that is not a literal.
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+""",
         """
 import torch_pruning as tp
 p1 = tp.pruner.BasePruner(model, x, importance=imp, pruning_ratio=0.5)
@@ -84,6 +78,11 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, pruning_ratio=0.3, max_p
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=50)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

@@ -31,18 +31,12 @@ class PositionalPrunerArguments(CstRule):
     )
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, imp, 0.5)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, imp, pruning_ratio=0.5)
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, imp, pruning_ratio=0.5)
+""",
         """
 import torch_pruning as tp
 p1 = tp.pruner.BasePruner(model, example_inputs, imp, pruning_ratio=0.5, global_pruning=True)
@@ -57,6 +51,11 @@ trainer = Trainer(model, data, optimizer, scheduler)
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, imp, 0.5)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

@@ -30,30 +30,22 @@ class IterativeStepsMismatch(CstRule):
     CODE = "PRL105"
     NAME = "iterative-steps-mismatch"
     MESSAGE = (
-        "The pruner is built with `iterative_steps={n}` but `step()` runs {k} time{s}: {effect} "
+        "The pruner is built with `iterative_steps={n}` but `step()` runs {k} time{s}. {effect} "
         "Call `step()` exactly {n} times, or set `iterative_steps={k}`."
     )
     PREFILTER_WORDS = ("iterative_steps",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      pruning_ratio=0.5, iterative_steps=5)
-        pruner.step()  # prunes 10% of the channels, not 50%
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      pruning_ratio=0.5, iterative_steps=5)
-        for i in range(5):
-            pruner.step()
-            finetune(model)
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                              pruning_ratio=0.5, iterative_steps=5)
+for i in range(5):
+    pruner.step()
+    finetune(model)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, iterative_steps=5)
@@ -117,6 +109,13 @@ pruner.step()
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
+                              pruning_ratio=0.5, iterative_steps=5)
+pruner.step()  # prunes 10% of the channels, not 50%
+""", line=6),
         Invalid(
             """
 import torch_pruning as tp
@@ -174,9 +173,9 @@ for epoch in range(2):
         if total == n:
             return
         if total < n:
-            effect = f"only {total}/{n} of the target pruning ratio is reached, silently."
+            effect = f"Only {total}/{n} of the target pruning ratio is reached, silently."
         else:
-            effect = f"the {total - n} call{'' if total - n == 1 else 's'} past step {n} prune nothing (Torch-Pruning only warns)."
+            effect = f"The {total - n} call{'' if total - n == 1 else 's'} past step {n} prune nothing (Torch-Pruning only warns)."
         message = self.MESSAGE.format(n=n, k=total, s="" if total == 1 else "s", effect=effect)
         self.report(steps[0].node, message)
 

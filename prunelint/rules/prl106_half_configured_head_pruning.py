@@ -35,24 +35,16 @@ class HalfConfiguredHeadPruning(CstRule):
     MESSAGE = "Head pruning is half configured: {detail}, so no head is pruned, silently. {fix}"
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, num_heads=num_heads, prune_num_heads=True
-        )
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(
-            model, example_inputs, importance=imp, num_heads=num_heads,
-            prune_num_heads=True, head_pruning_ratio=0.5,
-        )
-    """
-
     VALID = [
         # Dimensions only: num_heads keeps the heads consistent.
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, num_heads=num_heads,
+    prune_num_heads=True, head_pruning_ratio=0.5,
+)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads, prune_head_dims=True)
@@ -78,6 +70,13 @@ p2 = tp.pruner.BasePruner(model, x, importance=imp, prune_num_heads=True, **head
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(
+    model, example_inputs, importance=imp, num_heads=num_heads, prune_num_heads=True
+)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

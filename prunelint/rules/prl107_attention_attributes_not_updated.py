@@ -39,35 +39,27 @@ class AttentionAttributesNotUpdated(CstRule):
     CODE = "PRL107"
     NAME = "attention-attributes-not-updated"
     MESSAGE = (
-        "The pruner is given `num_heads` and stepped, but nothing in this file updates the "
-        "attention modules afterwards ({names}, or `config.*`): the pruned model fails in forward. "
+        "The pruner prunes heads, but nothing in this file updates the attention modules afterwards. "
+        "It is given `num_heads` and stepped, and none of {names}, or `config.*`, is set after it: "
+        "the pruned model fails in forward. "
         "Set them from the pruned layers after `step()`, e.g. `m.num_heads = pruner.num_heads[m.qkv]`."
     )
     PREFILTER_WORDS = ("torch_pruning",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
-                                      prune_num_heads=True, head_pruning_ratio=0.5)
-        pruner.step()
-        model(example_inputs)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
-                                      prune_num_heads=True, head_pruning_ratio=0.5)
-        pruner.step()
-        for m in model.modules():
-            if isinstance(m, Attention):
-                m.num_heads = pruner.num_heads[m.qkv]
-                m.head_dim = m.qkv.out_features // (3 * m.num_heads)
-        model(example_inputs)
-    """
-
     VALID = [
         # Hugging Face: the config is updated.
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                              prune_num_heads=True, head_pruning_ratio=0.5)
+pruner.step()
+for m in model.modules():
+    if isinstance(m, Attention):
+        m.num_heads = pruner.num_heads[m.qkv]
+        m.head_dim = m.qkv.out_features // (3 * m.num_heads)
+model(example_inputs)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, num_heads=num_heads)
@@ -111,6 +103,14 @@ for m in attention_modules:
 """,
     ]
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=num_heads,
+                              prune_num_heads=True, head_pruning_ratio=0.5)
+pruner.step()
+model(example_inputs)
+""", line=4),
         Invalid(
             """
 import torch_pruning as tp

@@ -32,24 +32,12 @@ class UnwrappedParametersShape(CstRule):
     CODE = "PRL108"
     NAME = "unwrapped-parameters-shape"
     MESSAGE = (
-        "`unwrapped_parameters` {problem}: Torch-Pruning iterates it as `for (param, dim) in ...`, "
-        "so pass a list of `(parameter, dim)` tuples, e.g. `[(model.pos_embed, 2)]` (TP #364)."
+        "`unwrapped_parameters` {problem}, not a list of `(parameter, dim)` tuples. Torch-Pruning "
+        "iterates it as `for (param, dim) in ...`, so it fails or unpacks a tensor's rows: pass "
+        "e.g. `[(model.pos_embed, 2)]` (TP #364)."
     )
     FIXABLE = True
     PREFILTER_WORDS = ("torch_pruning",)
-
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      unwrapped_parameters={model.pos_embed: 2})
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp,
-                                      unwrapped_parameters=[(model.pos_embed, 2)])
-    """
 
     VALID = [
         """
@@ -72,6 +60,10 @@ import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters={model.pos_embed: 0})
 """,
             line=3,
+            fixed="""
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp, unwrapped_parameters=[(model.pos_embed, 0)])
+""",
         ),
         Invalid(
             """
@@ -106,10 +98,10 @@ pruner = GroupNormPruner(model, x, importance=imp, unwrapped_parameters=["pos_em
             if isinstance(element, cst.StarredElement):
                 continue
             if is_string(item):
-                self.report(item, self.MESSAGE.format(problem=f"holds the name {source(item)}, not a parameter and its dim"))
+                self.report(item, self.MESSAGE.format(problem=f"holds the name {source(item)}"))
                 return
             if isinstance(item, cst.Attribute):
-                self.report(item, self.MESSAGE.format(problem=f"holds the bare parameter `{source(item)}`, without its dim"))
+                self.report(item, self.MESSAGE.format(problem=f"holds the bare parameter `{source(item)}`"))
                 return
 
     def _argument(self, node: "libcst.Call") -> "libcst.BaseExpression | None":

@@ -26,27 +26,12 @@ class SharedPrunerDict(CstRule):
     CODE = "PRL110"
     NAME = "shared-pruner-dict"
     MESSAGE = (
-        "`{keyword}={name}` was already given to `{first}` above: Torch-Pruning changes "
-        "this dict in place, so `{second}` starts from `{first}`'s leftovers. Pass a fresh dict, "
-        "e.g. `{keyword}=dict({name})`."
+        "`{keyword}={name}` is the dict `{first}` was already given. Torch-Pruning changes it in "
+        "place, so `{second}` starts from `{first}`'s leftovers: pass a fresh dict, e.g. "
+        "`{keyword}=dict({name})`."
     )
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
-
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        heads = {m.q_proj: m.num_heads for m in attention_modules}
-        first = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=heads)
-        second = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=heads)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        heads = {m.q_proj: m.num_heads for m in attention_modules}
-        first = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=dict(heads))
-        second = tp.pruner.BasePruner(model, example_inputs, importance=imp, num_heads=dict(heads))
-    """
 
     VALID = [
         """

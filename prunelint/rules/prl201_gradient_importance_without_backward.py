@@ -33,32 +33,23 @@ class GradientImportanceWithoutBackward(CstRule):
     CODE = "PRL201"
     NAME = "gradient-importance-without-backward"
     MESSAGE = (
-        "`{imp}` scores channels from `.grad`, but {why}: `step()` raises or prunes with "
+        "`{imp}` scores channels from `.grad`, but {why}. `step()` raises or prunes with "
         "missing gradients. Run `loss.backward()` on a batch right before `pruner.step()`."
     )
     PREFILTER_WORDS = ("TaylorImportance", "GroupTaylorImportance", "HessianImportance", "GroupHessianImportance", "OBDCImportance")
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model = resnet18(pretrained=True)
-        imp = tp.importance.TaylorImportance()
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-        pruner.step()
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        model = resnet18(pretrained=True)
-        imp = tp.importance.TaylorImportance()
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-        loss = model(example_inputs).sum()
-        loss.backward()
-        pruner.step()
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+model = resnet18(pretrained=True)
+imp = tp.importance.TaylorImportance()
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+loss = model(example_inputs).sum()
+loss.backward()
+pruner.step()
+""",
         """
 import torch_pruning as tp
 model = build()
@@ -130,6 +121,14 @@ pruner.step()
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+
+model = resnet18(pretrained=True)
+imp = tp.importance.TaylorImportance()
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+pruner.step()
+""", line=7),
         Invalid(
             """
 import torch_pruning as tp

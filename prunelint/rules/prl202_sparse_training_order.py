@@ -40,35 +40,26 @@ class SparseTrainingOrder(CstRule):
     SHARED_PASSES = ("pruning_flow",)
 
     BEFORE_BACKWARD = (
-        "`{call}()` runs before `backward()`: it adds the sparsity penalty to `.grad`, which "
-        "the backward has not filled yet, so the regularisation is silently lost. Call it after "
+        "`{call}()` runs before `backward()`, so the sparsity penalty is silently lost. It adds the "
+        "penalty to `.grad`, which the backward has not filled yet. Call it after "
         "`loss.backward()` and before `optimizer.step()`."
     )
     NO_UPDATE = (
         "`{pruner}` ({cls}) is stepped and then regularised again without "
-        "`{pruner}.update_regularizer()`: its cached groups still hold the channel indices of "
+        "`{pruner}.update_regularizer()`. Its cached groups still hold the channel indices of "
         "the unpruned model, and `regularize()` raises IndexError (#252). Call "
         "`{pruner}.update_regularizer()` after each `step()`."
     )
 
-    BAD_EXAMPLE = """
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            pruner.regularize(model)
-            loss.backward()
-            optimizer.step()
-    """
-    GOOD_EXAMPLE = """
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            pruner.regularize(model)
-            optimizer.step()
-    """
-
     VALID = [
+        """
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    pruner.regularize(model)
+    optimizer.step()
+""",
         """
 import torch_pruning as tp
 def train(model, loader, optimizer, pruner=None):
@@ -121,6 +112,14 @@ for x, y in loader:
     ]
 
     INVALID = [
+        Invalid("""
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    pruner.regularize(model)
+    loss.backward()
+    optimizer.step()
+""", line=5),
         Invalid(
             """
 import torch_pruning as tp

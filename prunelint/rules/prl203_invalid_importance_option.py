@@ -28,22 +28,11 @@ class InvalidImportanceOption(CstRule):
     CODE = "PRL203"
     NAME = "invalid-importance-option"
     MESSAGE = (
-        "`{keyword}={value}` is not a {what} Torch-Pruning knows: it raises NotImplementedError "
-        "only when `step()` ranks channels{hint}."
+        "`{keyword}={value}` is not a {what} Torch-Pruning knows{hint}. It raises "
+        "NotImplementedError only when `step()` ranks channels, after the model was traced."
     )
     FIXABLE = True
     PREFILTER_WORDS = ("torch_pruning",)
-
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standardization")
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standarization")
-    """
 
     VALID = [
         """
@@ -66,6 +55,10 @@ import torch_pruning as tp
 imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standardization")
 """,
             line=3,
+            fixed="""
+import torch_pruning as tp
+imp = tp.importance.GroupMagnitudeImportance(p=2, normalizer="standarization")
+""",
         ),
         Invalid(
             """
@@ -105,7 +98,7 @@ imp = GroupTaylorImportance("average")
                 continue
             choices = data["normalizers"] if keyword == "normalizer" else data["group_reductions"]
             close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
-            hint = f"; did you mean `{close[0]!r}`?" if close else f" (known: {', '.join(choices)})"
+            hint = f" (did you mean `{close[0]!r}`?)" if close else f" (known: {', '.join(choices)})"
             fix = None
             if close:
                 quote = '"' if arg.value.value.endswith('"') else "'"

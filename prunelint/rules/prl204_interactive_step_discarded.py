@@ -22,25 +22,11 @@ class InteractiveStepDiscarded(CstRule):
     CODE = "PRL204"
     NAME = "interactive-step-discarded"
     MESSAGE = (
-        "`{call}` returns a generator of groups that is never iterated, so nothing is pruned. "
-        "Use `for group in {call}: group.prune()`, or drop `interactive=True`."
+        "`{call}` is never iterated, so nothing is pruned. It returns a generator of groups: "
+        "use `for group in {call}: group.prune()`, or drop `interactive=True`."
     )
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
-
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step(interactive=True)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        for group in pruner.step(interactive=True):
-            group.prune()
-    """
 
     VALID = [
         """

@@ -29,30 +29,15 @@ class RegularizeArguments(CstRule):
     NAME = "regularize-arguments"
     MESSAGE = "`{call}` {problem}"
     NO_OP = (
-        "does nothing: `{cls}.regularize` is a no-op in Torch-Pruning, so no sparsity is "
-        "learnt. Build a `GroupNormPruner`, `BNScalePruner` or `GrowingRegPruner` for sparse training."
+        "does nothing: `{cls}.regularize` is a no-op. No sparsity is learnt: build a "
+        "`GroupNormPruner`, `BNScalePruner` or `GrowingRegPruner` for sparse training."
     )
     SECOND = (
-        "passes `{arg}` as `{parameter}`: `{cls}.regularize(model, {parameter}=...)` takes no loss. "
-        "Call `{receiver}.regularize(model)` after `loss.backward()`."
+        "passes `{arg}` as `{parameter}`. `{cls}.regularize(model, {parameter}=...)` takes no loss: "
+        "call `{receiver}.regularize(model)` after `loss.backward()`."
     )
     PREFILTER_WORDS = ("regularize&torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
-
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.GroupNormPruner(model, example_inputs, importance=imp, reg=1e-4)
-        loss.backward()
-        pruner.regularize(model, loss)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.GroupNormPruner(model, example_inputs, importance=imp, reg=1e-4)
-        loss.backward()
-        pruner.regularize(model)
-    """
 
     VALID = [
         """

@@ -31,7 +31,7 @@ class OptimizerBeforePruning(CstRule):
     NAME = "optimizer-before-pruning"
     MESSAGE = (
         "`{opt}` is built from `{model}`'s parameters before `{how}()` prunes `{model}`, "
-        "and used after it: pruning replaces the parameters, so it optimises dead tensors and "
+        "and used after it. Pruning replaces the parameters, so it optimises dead tensors and "
         "the pruned model is not trained. Build the optimizer after pruning."
     )
     # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
@@ -40,27 +40,17 @@ class OptimizerBeforePruning(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        finetune(model, optimizer)
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-        finetune(model, optimizer)
-    """
-
     VALID = [
         # Rebuilt after the step.
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+finetune(model, optimizer)
+""",
         """
 import torch, torch_pruning as tp
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -107,6 +97,15 @@ optimizer.step()
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+finetune(model, optimizer)
+""", line=5),
         Invalid(
             """
 import torch, torch_pruning as tp

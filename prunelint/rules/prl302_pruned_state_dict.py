@@ -36,7 +36,7 @@ class PrunedStateDict(CstRule):
     NAME = "pruned-state-dict"
     MESSAGE = (
         "`{model}` was pruned by `{how}()`, so its `state_dict()` no longer fits the original "
-        "architecture and loading it fails (#51, #436, #512). Save `torch.save({model}, path)`, "
+        "architecture. Loading it into the unpruned model fails (#51, #436, #512). Save `torch.save({model}, path)`, "
         "use `tp.state_dict({model})`, or also save `pruner.pruning_history()` to replay it."
     )
     # Words are or-ed across rules, so a common one ("parameters", "compile") would make every
@@ -45,24 +45,15 @@ class PrunedStateDict(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        torch.save(model.state_dict(), "pruned.pth")
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        torch.save(tp.state_dict(model), "pruned.pth")  # or torch.save(model, "pruned.pth")
-    """
-
     VALID = [
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+torch.save(tp.state_dict(model), "pruned.pth")  # or torch.save(model, "pruned.pth")
+""",
         """
 import torch, torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp)
@@ -110,6 +101,14 @@ torch.save(teacher.state_dict(), "teacher.pth")
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+torch.save(model.state_dict(), "pruned.pth")
+""", line=7),
         Invalid(
             """
 import torch, torch_pruning as tp

@@ -37,39 +37,29 @@ class PrunedHfConfig(CstRule):
 
     STALE_CONFIG = (
         "`{model}` was pruned by `{how}()` but `{model}.config` was not updated before "
-        "`{call}()`: config.json still describes the unpruned sizes, so `from_pretrained` "
+        "`{call}()`. config.json still describes the unpruned sizes, so `from_pretrained` "
         "fails or rebuilds the dense model. Set the pruned sizes on `{model}.config` "
         "(e.g. `hidden_size`, `intermediate_size`, `num_attention_heads`) first, or "
         "`torch.save({model})`."
     )
     IGNORE_SIZES = (
         "`ignore_mismatched_sizes=True` silently re-initialises every weight whose shape "
-        "differs from the config: a pruned checkpoint loads as random weights. Save the pruned "
+        "differs from the config. A pruned checkpoint loads as random weights. Save the pruned "
         "config with the model instead."
     )
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import BertModel
-
-        model = BertModel.from_pretrained("bert-base-uncased")
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model.save_pretrained("bert-pruned")
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import BertModel
-
-        model = BertModel.from_pretrained("bert-base-uncased")
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model.config.hidden_size = model.embeddings.word_embeddings.embedding_dim
-        model.config.intermediate_size = model.encoder.layer[0].intermediate.dense.out_features
-        model.save_pretrained("bert-pruned")
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+from transformers import BertModel
+
+model = BertModel.from_pretrained("bert-base-uncased")
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model.config.hidden_size = model.embeddings.word_embeddings.embedding_dim
+model.config.intermediate_size = model.encoder.layer[0].intermediate.dense.out_features
+model.save_pretrained("bert-pruned")
+""",
         """
 import torch_pruning as tp
 from transformers import AutoModel
@@ -117,6 +107,15 @@ model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", 
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+from transformers import BertModel
+
+model = BertModel.from_pretrained("bert-base-uncased")
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model.save_pretrained("bert-pruned")
+""", line=8),
         Invalid(
             """
 import torch_pruning as tp

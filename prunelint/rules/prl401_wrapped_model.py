@@ -36,33 +36,25 @@ class WrappedModel(CstRule):
     SHARED_PASSES = ("pruning_flow",)
 
     SCRIPTED = (
-        "error: the pruner is given `{model}`, a TorchScript module from `{how}()`: Torch-Pruning "
+        "error: the pruner is given `{model}`, a TorchScript module from `{how}()`. Torch-Pruning "
         "finds no layers to trace and removes 0 parameters, silently. Prune the `nn.Module` "
         "first, then script or trace the pruned model."
     )
     WRAPPED = (
-        "warning: the pruner is given `{model}`, wrapped by `{how}()`: the dependency graph is "
+        "warning: the pruner is given `{model}`, wrapped by `{how}()`. The dependency graph is "
         "built on the wrapper, whose compiled code or replicas keep the old shapes. Prune the raw "
         "module (`{model}.module` / the model before wrapping), then wrap it again."
     )
 
-    BAD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        model = torch.compile(model)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-    GOOD_EXAMPLE = """
-        import torch
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-        pruner.step()
-        model = torch.compile(model)
-    """
-
     VALID = [
+        """
+import torch
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+pruner.step()
+model = torch.compile(model)
+""",
         """
 import torch, torch_pruning as tp
 model = torch.nn.DataParallel(model)
@@ -92,6 +84,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp)
     ]
 
     INVALID = [
+        Invalid("""
+import torch
+import torch_pruning as tp
+
+model = torch.compile(model)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""", line=6),
         Invalid(
             """
 import torch, torch_pruning as tp

@@ -32,7 +32,7 @@ class CausalLmUseCache(CstRule):
     CODE = "PRL501"
     NAME = "causal-lm-use-cache"
     MESSAGE = (
-        "`{model}` comes from `{loader}(...)` with the KV cache on: tracing it for pruning follows "
+        "`{model}` comes from `{loader}(...)` with the KV cache on. Tracing it for pruning follows "
         "`past_key_values` and can hang (#461, #467). Pass `use_cache=False` to "
         "`from_pretrained`, or set `{model}.config.use_cache = False` before building the pruner."
     )
@@ -43,22 +43,14 @@ class CausalLmUseCache(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     SHARED_PASSES = ("pruning_flow",)
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import AutoModelForCausalLM
-
-        model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf")
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-        from transformers import AutoModelForCausalLM
-
-        model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf", use_cache=False)
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+from transformers import AutoModelForCausalLM
+
+model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf", use_cache=False)
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""",
         """
 import torch_pruning as tp
 from transformers import AutoModelForCausalLM
@@ -83,6 +75,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp)
     ]
 
     INVALID = [
+        Invalid("""
+import torch_pruning as tp
+from transformers import AutoModelForCausalLM
+
+model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf")
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp)
+""", line=6),
         Invalid(
             """
 import torch_pruning as tp

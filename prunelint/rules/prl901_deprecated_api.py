@@ -43,18 +43,12 @@ class DeprecatedApi(CstRule):
     PREFILTER_WORDS = ("torch_pruning",)
     JUDGES_INSTALLED_API = True
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.MetaPruner(model, example_inputs, importance=imp, ch_sparsity=0.5)
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+pruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=0.5)
+""",
         """
 import torch_pruning as tp
 pruner = tp.pruner.BasePruner(model, x, importance=imp, pruning_ratio=0.5, out_channel_groups=groups)
@@ -81,6 +75,10 @@ import torch_pruning as tp
 pruner = tp.pruner.MetaPruner(model, x, importance=imp)
 """,
             line=3,
+            fixed="""
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -88,6 +86,10 @@ from torch_pruning.pruner import MagnitudePruner
 pruner = MagnitudePruner(model, x, importance=imp)
 """,
             line=2,
+            fixed="""
+from torch_pruning.pruner import BasePruner
+pruner = BasePruner(model, x, importance=imp)
+""",
         ),
         Invalid(
             """
@@ -98,6 +100,13 @@ pruner = tp.pruner.BasePruner(
 )
 """,
             line=5,
+            fixed="""
+import torch_pruning as tp
+pruner = tp.pruner.BasePruner(
+    model, x, importance=imp,
+    pruning_ratio=0.5,
+)
+""",
         ),
         Invalid(
             """
@@ -105,6 +114,10 @@ import torch_pruning as tp
 pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, channel_groups={m.qkv: 3})
 """,
             line=3,
+            fixed="""
+import torch_pruning as tp
+pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, out_channel_groups={m.qkv: 3})
+""",
         ),
     ]
 

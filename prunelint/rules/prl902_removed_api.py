@@ -33,26 +33,18 @@ class RemovedApi(CstRule):
 
     CODE = "PRL902"
     NAME = "removed-api"
-    MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}): use {new}."
+    MESSAGE = "`{old}` was removed from Torch-Pruning ({fails}). Use {new}."
     PREFILTER_WORDS = ("torch_pruning",)
     JUDGES_INSTALLED_API = True
 
-    BAD_EXAMPLE = """
-        import torch_pruning as tp
-
-        DG = tp.DependencyGraph().build_dependency(model, example_inputs)
-        plan = DG.get_pruning_plan(model.conv1, tp.prune_conv, idxs=[2, 6, 9])
-        plan.exec()
-    """
-    GOOD_EXAMPLE = """
-        import torch_pruning as tp
-
-        DG = tp.DependencyGraph().build_dependency(model, example_inputs)
-        group = DG.get_pruning_group(model.conv1, tp.prune_conv_out_channels, idxs=[2, 6, 9])
-        group.prune()
-    """
-
     VALID = [
+        """
+import torch_pruning as tp
+
+DG = tp.DependencyGraph().build_dependency(model, example_inputs)
+group = DG.get_pruning_group(model.conv1, tp.prune_conv_out_channels, idxs=[2, 6, 9])
+group.prune()
+""",
         """
 import torch_pruning as tp
 imp = tp.importance.GroupMagnitudeImportance(p=2)

@@ -91,7 +91,7 @@ class ApiData:
         wrappers = dict(self.wrappers)
         grad_apis = dict(self.grad_apis)
         for name, effect in grad_disabling_decorators.items():
-            api = GradApi(name, effect, origin=f"`{name}` (configured)")
+            api = GradApi(name, effect, origin=f"configured in `grad-disabling-decorators` as `{effect}`")
             if "." in name:
                 grad_apis[name] = api
             else:

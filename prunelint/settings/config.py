@@ -21,7 +21,10 @@ DEFAULT_EXCLUDE = (
     ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv", ".prunelint_cache",
 )
-OUTPUT_FORMATS = ("concise", "full", "json", "github", "sarif")
+OUTPUT_FORMATS = (
+    "concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
+    "rdjson", "azure", "sarif",
+)
 
 
 class ConfigError(ValueError):

@@ -144,7 +144,7 @@ def test_configured_excludes(lint, write):
         ('[tool.prunelint.per-file-ignores]\n"x.py" = "PRL001"\n', "must be a list of strings"),
         ('[tool.prunelint.per-file-ignores]\n"x.py" = ["NOPE"]\n', "NOPE"),
         ('[tool.prunelint]\nselect = ["NOPE"]\n', "NOPE"),
-        ('[tool.prunelint]\nignore = ["PRL8"]\n', "PRL8"),
+        ('[tool.prunelint]\nignore = ["PRL7"]\n', "PRL7"),
         ('[tool.prunelint]\ngrad-disabling-decorators = {"x" = "sometimes"}\n', "grad-disabling-decorators"),
         ("tool = 1\n[tool2]\n", None),
         ("[tool]\nprunelint = 3\n", "must be a table"),

@@ -82,7 +82,7 @@ def test_fixable_findings_are_marked_and_counted(lint, write):
     result = lint("a.py")
     assert result.code == 1
     assert all(" PRL901 [*] " in line for line in result.lines()[:-2])
-    assert result.lines()[-2:] == ["Found 4 errors.", "[*] 4 fixable with the `--fix` option."]
+    assert result.lines()[-2:] == ["Found 4 errors.", "[*] 4 fixable with `--fix`."]
 
 
 def test_import_rename_keeps_every_use_consistent(lint, write):
@@ -134,7 +134,7 @@ def test_keyword_rename_is_not_offered_where_it_would_collide(lint, write):
 def test_channel_groups_fix_is_unsafe_for_a_caller_owned_dict(lint, write):
     source = "import torch_pruning as tp\np = tp.pruner.BasePruner(m, x, importance=i, channel_groups=groups)\n"
     path = write("a.py", source)
-    assert "No fixes available (1 hidden fix" in lint("a.py").out
+    assert "1 unsafe fix available with `--fix --unsafe-fixes`" in lint("a.py").out
     lint("--fix", "a.py")
     assert path.read_text("utf-8") == source
     lint("--fix", "--unsafe-fixes", "a.py")
@@ -149,7 +149,7 @@ def test_prl001_fix_only_with_unsafe_fixes(lint, write):
     result = lint("--fix", "a.py")
     assert path.read_text("utf-8") == NO_GRAD
     assert result.code == 1
-    assert "1 hidden fix can be enabled with the `--unsafe-fixes` option" in result.out
+    assert "1 unsafe fix available with `--fix --unsafe-fixes`." in result.out
     result = lint("--unsafe-fixes", "a.py")
     assert " PRL001 [*] " in result.out
     result = lint("--fix", "--unsafe-fixes", "a.py")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -219,14 +220,16 @@ def test_json_keys_and_values() -> None:
             "fix",
             "location",
             "message",
+            "name",
             "noqa_row",
+            "severity",
             "url",
         ]
         assert item["cell"] is None
         assert item["noqa_row"] == item["location"]["row"]
 
     first, second, third = items
-    assert first["filename"] == "src/other file.py"
+    assert first["filename"] == os.path.abspath("src/other file.py")  # absolute, as ruff writes it
     assert first["location"] == {"row": 1, "column": 66}
     assert first["end_location"] == {"row": 1, "column": 68}
     assert first["message"] == DIAGS[0].message
@@ -387,10 +390,13 @@ def test_sarif_absolute_path_is_a_file_uri(tmp_path: Path) -> None:
 
 
 def test_formats_tuple() -> None:
-    assert FORMATS == ("concise", "full", "json", "github", "sarif")
+    assert FORMATS == (
+        "concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
+        "rdjson", "azure", "sarif",
+    )
 
 
-@pytest.mark.parametrize("fmt", ["text", "JSON", "", "pylint"])
+@pytest.mark.parametrize("fmt", ["text", "JSON", "", "xml"])
 def test_unknown_format_raises(fmt: str) -> None:
     with pytest.raises(ValueError, match="unknown output format"):
         render(DIAGS, fmt, RULES)

@@ -26,7 +26,7 @@ def pitfall(path: str, row: int = 5) -> str:
     """The start of PRL001's line for GOOD's construction at `row` (the rest is the rule's text)."""
     return (
         f"{path}:{row}:14: PRL001 `tp.pruner.MetaPruner(...)` builds a pruner while autograd is disabled"
-        f" by `with torch.no_grad()` at line {row - 1}:"
+        f" by `with torch.no_grad()` at line {row - 1}."
     )
 
 

@@ -141,7 +141,7 @@ def test_concise_location_names_the_cell(lint, write) -> None:
     assert result.code == 1
     assert result.lines()[0].startswith(f"{WHERE}: PRL001 `tp.pruner.BasePruner(...)` builds a pruner")
     # The message names the block in the notebook's terms, not by a virtual row.
-    assert "`with torch.no_grad()` at cell 4, line 2:" in result.lines()[0]
+    assert "`with torch.no_grad()` at cell 4, line 2." in result.lines()[0]
     assert result.lines()[-1] == "Found 1 error."
 
 

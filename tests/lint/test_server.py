@@ -342,7 +342,7 @@ def test_initialize_open_diagnostics_code_actions_change_shutdown_exit(tmp_path)
         assert finding.severity == lsp.DiagnosticSeverity.Warning
         assert finding.range.start.line == PRL001_ROW - 1
         assert finding.range.start.character == PRUNE_AFTER_EVAL.splitlines()[PRL001_ROW - 1].index("tp.pruner")
-        assert finding.code_description is not None and finding.code_description.href.endswith("#prl001")
+        assert finding.code_description is not None and finding.code_description.href.endswith("docs/rules/PRL001.md")
 
         actions = await editor.code_actions(uri, finding)
         titles = [a.title for a in actions]
