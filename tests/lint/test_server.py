@@ -374,6 +374,14 @@ def test_initialize_open_diagnostics_code_actions_change_shutdown_exit(tmp_path)
         assert "torch.enable_grad()" in editor.texts[uri]
         assert await editor.diagnostics(uri, version) == []
 
+        # Save: linted again (what closed files see on disk may have changed).
+        count = len(editor.published)
+        editor.client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        params = await editor.wait_for(
+            lambda: next((p for p in editor.published[count:] if p.uri == uri), None), "publishDiagnostics after didSave"
+        )
+        assert params.version == version and not params.diagnostics
+
     session(tmp_path, scenario)
 
 
@@ -417,6 +425,13 @@ def test_editing_a_helper_module_updates_the_open_files_that_call_it(tmp_path):
             later = [p for p in editor.published[published:] if p.uri == caller]
             return later and not later[-1].diagnostics and later[-1]
 
+        def caller_republished_after(count: int):
+            def found():
+                later = [p for p in editor.published[count:] if p.uri == caller]
+                return later and not later[-1].diagnostics and later[-1]
+
+            return found
+
         params = await editor.wait_for(caller_republished, "caller.py re-published without PRL001")
         assert params.version == 1  # the caller itself never changed
 
@@ -429,6 +444,22 @@ def test_editing_a_helper_module_updates_the_open_files_that_call_it(tmp_path):
 
         params = await editor.wait_for(caller_again, "caller.py re-published with PRL001")
         assert codes(params.diagnostics) == ["PRL001"]
+
+        # Unsaved again without the pruner, then closed without saving: the caller sees the
+        # file on disk again, which still builds one.
+        version = editor.change(helper, HELPER_WITHOUT_PRUNER)
+        await editor.wait_for(caller_republished_after(count), "caller.py re-published without PRL001")
+        count = len(editor.published)
+        editor.client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=helper)))
+
+        def caller_from_disk():
+            later = [p for p in editor.published[count:] if p.uri == caller]
+            return later and later[-1].diagnostics and later[-1]
+
+        params = await editor.wait_for(caller_from_disk, "caller.py re-published from the helper on disk")
+        assert codes(params.diagnostics) == ["PRL001"]
+        closed = [p for p in editor.published[count:] if p.uri == helper]
+        assert closed and not closed[-1].diagnostics  # a closed file's diagnostics are cleared
 
     session(tmp_path, scenario)
 
