@@ -17,7 +17,9 @@ from prunelint.io.notebook import is_notebook
 from prunelint.output.formats import render
 from prunelint.output.summary import statistics, summary, would_fix
 from prunelint.plugins.registry import PluginError, load_rules
-from prunelint.settings.config import OUTPUT_FORMATS, ConfigError, Settings, find_settings, load_config_file
+from prunelint.settings.config import (
+    OUTPUT_FORMATS, ConfigError, Settings, check_patterns, find_settings, load_config_file,
+)
 from prunelint.settings.selection import Selection, SelectionError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -102,6 +104,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = load_config_file(args.config)
     else:
         settings = find_settings(os.getcwd())
+    for option, patterns in (("--exclude", args.exclude), ("--extend-exclude", args.extend_exclude)):
+        check_patterns(patterns or (), option, "command line")
     # The rule selection stays as configured: the command line is a second layer over it
     # (see `_selection`), as in ruff.
     return settings.with_overrides(
