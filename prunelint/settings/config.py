@@ -156,7 +156,7 @@ def parse_size(value: Any, key: str, where: str) -> int:
             return int(number) * _UNITS[unit]
     raise ConfigError(
         f"{where}: `{key}` must be a positive number of bytes or a size such as \"20MB\" or \"64MiB\", "
-        f"got {_echo(value)}"
+        f"got {echo(value)}"
     )
 
 
