@@ -102,7 +102,7 @@ def run(tmp_path: Path):
             input=stdin if stdin is not None else b"",
             capture_output=True,
             env=env,
-            )
+        )
         return _check(Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")))
 
     return run
