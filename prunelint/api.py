@@ -27,10 +27,10 @@ from prunelint.engine.run import Texts, finalize, in_cells, lint_files, lint_sou
 from prunelint.fix.fixer import FixFailure, FixRun, fix_sources, write_fixed
 from prunelint.io.discovery import Excluder, discover
 from prunelint.io.notebook import Notebook, is_notebook, parse_notebook
-from prunelint.io.source import Source, decode, file_error, read_source
+from prunelint.io.source import Source, decode, file_error, read_source, too_large
 from prunelint.plugins.registry import RuleSet, load_rules
 from prunelint.settings.apidata import ApiData, load_api_data
-from prunelint.settings.config import Settings, find_settings
+from prunelint.settings.config import Settings, echo, find_settings
 from prunelint.settings.selection import Selection, enabled_codes, validate
 
 __all__ = [
@@ -153,7 +153,7 @@ def configure(
         selections.append(overrides)
     codes = enabled_codes(selections, infos)
     for pattern, selectors in settings.per_file_ignores:
-        validate(selectors, infos, f"`per-file-ignores` ({pattern!r}) of {settings.config_file}")
+        validate(selectors, infos, f"`per-file-ignores` ({echo(pattern)}) of {settings.config_file}")
     return LintOptions(
         settings=settings,
         rules=rules,
@@ -188,8 +188,9 @@ def check_paths(paths: Sequence[str], options: LintOptions) -> Report:
 
 def check_sources(sources: Sequence[Source], options: LintOptions) -> Report:
     """Sources already in memory (an editor's unsaved buffers): linted together, as one tree."""
+    sources, oversized = _within_limit(sources, options)
     texts = Texts(sources)
-    diagnostics = in_cells(finalize(lint_sources(sources, options), options, texts), sources)
+    diagnostics = in_cells(finalize(oversized + lint_sources(sources, options), options, texts), sources)
     return Report(diagnostics, texts, _notebooks(texts))
 
 
@@ -207,6 +208,8 @@ def check_bytes(data: bytes, filename: str | None, options: LintOptions) -> Repo
     name = filename or "-"
     if filename and _force_excluded(filename, options):
         return Report([])
+    if len(data) > options.settings.max_file_size:
+        return Report(finalize([too_large(name, len(data), options.settings.max_file_size)], options, {}))
     options = _named(options, name) if filename else options
     if is_notebook(name):
         loaded = parse_notebook(data, name, os.path.abspath(name))
@@ -233,7 +236,7 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
     for filename in found.files:
         if is_notebook(filename):
             continue
-        loaded = read_source(filename, filename)
+        loaded = read_source(filename, filename, options.settings.max_file_size)
         (sources if isinstance(loaded, Source) else errors).append(loaded)
 
     before: list[Diagnostic] = []
@@ -266,6 +269,8 @@ def fix_bytes(data: bytes, filename: str | None, options: LintOptions, unsafe: b
     name = filename or "-"
     if filename and _force_excluded(filename, options):
         return Report([])
+    if len(data) > options.settings.max_file_size:
+        return Report(finalize([too_large(name, len(data), options.settings.max_file_size)], options, {}))
     loaded = decode(data, name, os.path.abspath(name))
     if not isinstance(loaded, Source):
         return Report(finalize([loaded], options, {}))
@@ -308,6 +313,22 @@ def write_fixes(report: FixReport) -> list[FixFailure]:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _within_limit(sources: Sequence[Source], options: LintOptions) -> tuple[list[Source], list[Diagnostic]]:
+    """Texts already in memory (an editor's buffers) are held to `max-file-size` too. A
+    character is at least one byte: only a text that may be too large is encoded to tell."""
+    limit = options.settings.max_file_size
+    kept, oversized = [], []
+    for source in sources:
+        size = len(source.text)
+        if limit // 4 < size <= limit:
+            size = len(source.text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            oversized.append(too_large(source.filename, size, limit))
+        else:
+            kept.append(source)
+    return kept, oversized
 
 
 def _named(options: LintOptions, filename: str) -> LintOptions:

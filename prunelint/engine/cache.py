@@ -10,19 +10,26 @@ was written to tell two writes apart (git's "racy" files); then its content is c
 
 The cache is an optimisation only: a missing, stale, corrupt or unwritable cache gives the same
 findings as no cache, and never an error.
+
+It holds data only (docs/reliability.md): one JSON file of plain values, read only up to
+MAX_CACHE_BYTES, each value checked against what it must be, and the per-file results rebuilt
+through `prunelint.engine.records` from the annotations of the fact and finding records. The
+cache lives in the linted tree, where anyone may commit a file: a planted, truncated, foreign or
+corrupt file is ignored (and replaced at the end of the run), and nothing in it can name a
+class or a function to call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import re
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 
 import prunelint
 from prunelint.io.atomic import write_atomic
@@ -35,7 +42,10 @@ if TYPE_CHECKING:
     from prunelint.engine.options import LintOptions
     from prunelint.engine.results import FileResult, Step
 
-FORMAT = 1  # bump when the layout of `_Entry` changes
+FORMAT = 2  # bump when the layout of the file changes (2: JSON; 1 was a pickle)
+SUFFIX = ".json"
+# A cache file larger than this is not read (not ours, or a tree far beyond any real one).
+MAX_CACHE_BYTES = 512 * 1024 * 1024
 # A file modified this close to the moment its entry was made may have changed again within
 # the same timestamp tick; its content is compared instead of trusting its size and time.
 RACY_SECONDS = 2.0
@@ -49,7 +59,9 @@ class _Entry:
     digest: bytes  # of the decoded text
     tested: frozenset[str]  # prefilter words looked for in this content...
     mentioned: frozenset[str]  # ...and those found
-    result: tuple["ModuleFacts | None", list["Diagnostic"]] | None = None  # once parsed
+    # Once parsed: the facts and findings as stored (JSON values), rebuilt when asked for.
+    stored: Any = None
+    result: tuple["ModuleFacts | None", list["Diagnostic"]] | None = None
 
 
 class StoredSource(Source):
@@ -137,8 +149,9 @@ class FileCache:
 
     def __init__(self, folder: Path, key: str) -> None:
         self.folder = folder
-        self.file = folder / f"{key}.pickle"
-        self.entries: dict[str, _Entry] = _load(self.file)
+        self.file = folder / f"{key}{SUFFIX}"
+        self.entries: dict[str, _Entry] = _load(self.file, key)
+        self.key = key
         self.dirty = False
         self._interned: dict[frozenset[str], frozenset[str]] = {}
         self._current: dict[str, _Entry] = {}  # entries checked against their file in this run
@@ -194,7 +207,7 @@ class FileCache:
         return entry
 
     def _intern(self, words: frozenset[str]) -> frozenset[str]:
-        # Thousands of files share a few word sets; one object each keeps the pickle small.
+        # Thousands of files share a few word sets; one object each, stored once in the file.
         return self._interned.setdefault(words, words)
 
     # The prefilter --------------------------------------------------------------------------
@@ -240,16 +253,18 @@ class FileCache:
         misses: list[int] = []
         for index, source in enumerate(sources):
             entry = self._refresh(os.path.abspath(source.path), source)
-            if entry.result is None:
+            result = _rebuilt(entry)
+            if result is None:
                 misses.append(index)
             else:
-                facts, diagnostics = entry.result
+                facts, diagnostics = result
                 hits[index] = FileResult(source, facts, list(diagnostics))
         return hits, misses
 
     def remember(self, result: "FileResult") -> None:
         entry = self._refresh(os.path.abspath(result.source.path), result.source)
         entry.result = (result.facts, list(result.diagnostics))
+        entry.stored = None  # encoded when written
         self.dirty = True
 
     # Writing --------------------------------------------------------------------------------
@@ -266,11 +281,10 @@ class FileCache:
             tag = self.folder / "CACHEDIR.TAG"
             if not tag.exists():
                 write_atomic(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n# prunelint cache\n")
-            data = pickle.dumps((FORMAT, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
-            write_atomic(self.file, data)
+            write_atomic(self.file, _dump(self.entries, self.key))
             self.dirty = False
             _forget_old(self.folder, keep=self.file)
-        except Exception:  # a read-only tree, a full disk, an unpicklable plugin fact
+        except Exception:  # a read-only tree, a full disk
             pass
 
 
@@ -308,39 +322,130 @@ KEEP_FILES = 8
 
 
 def _forget_old(folder: Path, keep: Path) -> None:
-    """Another version, configuration or rule selection writes another file: keep the newest."""
-    stored = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Another version, configuration or rule selection writes another file: keep the newest.
+    Pickles of the first format are removed: they are never read again."""
+    for old in folder.glob("*.pickle"):
+        old.unlink()
+    stored = sorted(folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in stored[KEEP_FILES:]:
         if old != keep:
             old.unlink()
 
 
-_BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict", "bytes", "str", "int", "float", "bool"})
+# -- the file's format ----------------------------------------------------------------------------
+#
+# {"format": 2, "key": run key, "words": [[word, ...], ...],
+#  "entries": {absolute path: [filename, mtime_ns, size, written, sha1 hex, tested, mentioned, result]}}
+#
+# `tested` and `mentioned` index "words"; `result` is null (not parsed) or the facts and findings
+# as `records.encode` writes them for `_RESULT`.
 
 
-class _Unpickler(pickle.Unpickler):
-    """Only prunelint's own records: the cache lives in the linted tree, and a pickle that
-    someone committed there must not be able to run code (ruff's cache cannot either)."""
+def _result_hint() -> object:
+    from prunelint.analysis.facts import ModuleFacts
+    from prunelint.diagnostics import Diagnostic
 
-    def find_class(self, module: str, name: str):  # type: ignore[override]
-        if module == "prunelint" or module.startswith("prunelint.") or (module == "builtins" and name in _BUILTINS):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+    return tuple[Optional[ModuleFacts], list[Diagnostic]]
 
 
-def _load(file: Path) -> dict[str, _Entry]:
-    """The stored entries, or none when the file is missing, unreadable or not ours."""
+def _rebuilt(entry: _Entry) -> "tuple[ModuleFacts | None, list[Diagnostic]] | None":
+    """The entry's result, rebuilt from what was stored (checked field by field) when needed;
+    None when it has none or what was stored does not fit (then the file is analysed again)."""
+    if entry.result is None and entry.stored is not None:
+        from prunelint.engine.records import RecordError, decode
+
+        try:
+            entry.result = decode(entry.stored, _result_hint())
+        except RecordError:
+            entry.stored = None
+    return entry.result
+
+
+def _dump(entries: dict[str, _Entry], key: str) -> bytes:
+    words: dict[frozenset[str], int] = {}
+
+    def index(found: frozenset[str]) -> int:
+        if found not in words:
+            words[found] = len(words)
+        return words[found]
+
+    rows = {}
+    for path, entry in entries.items():
+        stored = entry.stored
+        if stored is None and entry.result is not None:
+            from prunelint.engine.records import RecordError, encode
+
+            try:
+                stored = entry.stored = encode(entry.result, _result_hint())
+            except RecordError:  # a fact with no plain form (a plugin's): analysed again next time
+                stored = None
+        mtime, size = entry.stat
+        rows[path] = [
+            entry.filename, mtime, size, entry.written, entry.digest.hex(),
+            index(entry.tested), index(entry.mentioned), stored,
+        ]
+    table = [sorted(found) for found, _ in sorted(words.items(), key=lambda item: item[1])]
+    data = {"format": FORMAT, "key": key, "words": table, "entries": rows}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "surrogatepass")
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _load(file: Path, key: str) -> dict[str, _Entry]:
+    """The stored entries, or none when the file is missing, too large, unreadable, not JSON,
+    of another format or run, or when any value is not what it must be."""
     try:
         with open(file, "rb") as handle:
-            stored = _Unpickler(handle).load()
-    except Exception:  # missing, truncated, garbage, or classes that have since changed
+            raw = handle.read(MAX_CACHE_BYTES + 1)
+        if len(raw) > MAX_CACHE_BYTES:
+            return {}
+        stored = json.loads(raw.decode("utf-8", "surrogatepass"))
+        return _entries(stored, key)
+    except (OSError, ValueError, RecursionError, MemoryError, _Invalid):
         return {}
-    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT and isinstance(stored[1], dict)):
-        return {}
-    entries = stored[1]
-    if not all(isinstance(e, _Entry) for e in entries.values()):
-        return {}
+
+
+def _entries(stored: object, key: str) -> dict[str, _Entry]:
+    if not (
+        type(stored) is dict
+        and stored.get("format") == FORMAT
+        and stored.get("key") == key
+        and type(stored.get("words")) is list
+        and type(stored.get("entries")) is dict
+    ):
+        raise _Invalid
+    words: list[frozenset[str]] = []
+    for group in stored["words"]:
+        if type(group) is not list or not all(type(w) is str for w in group):
+            raise _Invalid
+        words.append(frozenset(group))
+    entries = {}
+    for path, row in stored["entries"].items():
+        if not (type(row) is list and len(row) == 8):
+            raise _Invalid
+        filename, mtime, size, written, digest, tested, mentioned, result = row
+        if not (
+            type(filename) is str
+            and type(mtime) is int and -2**63 <= mtime < 2**63 and _count(size)
+            and type(written) is float
+            and type(digest) is str and len(digest) == 40
+            and type(tested) is int and 0 <= tested < len(words)
+            and type(mentioned) is int and 0 <= mentioned < len(words)
+            and (result is None or type(result) is list)
+        ):
+            raise _Invalid
+        try:
+            digest_bytes = bytes.fromhex(digest)
+        except ValueError:
+            raise _Invalid from None
+        entries[path] = _Entry(filename, (mtime, size), written, digest_bytes, words[tested], words[mentioned], result)
     return entries
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and 0 <= value < 2**63
 
 
 __all__ = ["CachedStep", "FileCache", "StoredSource", "cache_folder", "run_key"]

@@ -42,7 +42,7 @@ class FileStep:
         self.cst_rules = options.rules.cst_rules(options.codes)
 
     def read(self, filename: str) -> "Source | Notebook | Diagnostic":
-        return load_source(filename, filename)
+        return load_source(filename, filename, self.options.settings.max_file_size)
 
     def mentions(self, words: Iterable[str]):
         return _mentions(words)
@@ -106,11 +106,12 @@ class Texts(dict):
         return list(self._sources)
 
 
-def load_source(path: str, filename: str) -> "Source | Notebook | Diagnostic":
-    """A Python file, or a notebook as one virtual Python source."""
+def load_source(path: str, filename: str, limit: int | None = None) -> "Source | Notebook | Diagnostic":
+    """A Python file, or a notebook as one virtual Python source; a file over `limit` bytes
+    is not read (a PRL000 finding)."""
     if is_notebook(filename):
-        return read_notebook(path, filename)
-    return read_source(path, filename)
+        return read_notebook(path, filename, limit)
+    return read_source(path, filename, limit)
 
 
 def in_cells(diagnostics: list[Diagnostic], sources: Iterable[Source]) -> list[Diagnostic]:
@@ -209,7 +210,8 @@ def _imported_context(
             break
         seen.update(wanted)
         budget -= len(wanted)
-        loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p)), Source)]
+        limit = options.settings.max_file_size
+        loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p), limit), Source)]
         for result in step.analyse(loaded):
             result.context_only = True
             extra.append(result)

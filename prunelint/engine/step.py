@@ -39,6 +39,8 @@ def analyse(
             return with_deep_stack(lambda: _analyse(source, api, cst_rules, lines))
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
+        except MemoryError:
+            return FileResult(source, None, [file_error(source.filename, "too large to analyse: ran out of memory")])
 
 
 @contextmanager

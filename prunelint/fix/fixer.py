@@ -224,6 +224,10 @@ def write_fixed(source: Source, text: str) -> FixFailure | None:
         except UnicodeEncodeError:
             return FixFailure(source.filename, f"not written: the fixed text cannot be encoded as {encoding}")
         mode = stat.S_IMODE(os.stat(real).st_mode)
+        if not mode & 0o222 or not os.access(real, os.W_OK):
+            # A rename would replace it even so (and root writes anything): a file its owner
+            # made read-only is reported, never rewritten.
+            return FixFailure(source.filename, f"not written: the file is read-only (mode {mode:04o})")
         write_atomic(real, body, mode=mode, durable=True, suffix=".prunelint-fix")
     except OSError as exc:
         return FixFailure(source.filename, f"not written: {exc.strerror or exc}")

@@ -21,7 +21,9 @@ from prunelint.output.formats import render
 from prunelint.output.summary import show_fixes, statistics, summary, would_fix
 from prunelint.plugins.registry import PluginError, load_rules
 from prunelint.io.discovery import discover
-from prunelint.settings.config import OUTPUT_FORMATS, ConfigError, Settings, find_settings, load_config_file
+from prunelint.settings.config import (
+    OUTPUT_FORMATS, ConfigError, Settings, check_patterns, find_settings, load_config_file,
+)
 from prunelint.settings.selection import Selection, SelectionError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -126,6 +128,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = load_config_file(args.config)
     else:
         settings = find_settings(os.getcwd())
+    for option, patterns in (("--exclude", args.exclude), ("--extend-exclude", args.extend_exclude)):
+        check_patterns(patterns or (), option, "command line")
     # The rule selection stays as configured: the command line is a second layer over it
     # (see `_selection`), as in ruff.
     extra_ignores = tuple(_per_file_ignore(value) for value in args.extend_per_file_ignores or ())

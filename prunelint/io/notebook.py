@@ -84,8 +84,8 @@ def in_cell(diagnostic: Diagnostic, cell: int, location: Position, end_location:
     )
 
 
-def read_notebook(path: str, filename: str) -> Notebook | Diagnostic:
-    data = read_bytes(path, filename, "a notebook")
+def read_notebook(path: str, filename: str, limit: int | None = None) -> Notebook | Diagnostic:
+    data = read_bytes(path, filename, "a notebook", limit)
     return data if isinstance(data, Diagnostic) else parse_notebook(data, filename, path)
 
 

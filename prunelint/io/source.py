@@ -72,22 +72,39 @@ def decode(data: bytes, filename: str, path: str) -> Source | Diagnostic:
     return Source(filename, path, text)
 
 
-def read_bytes(path: str, filename: str, what: str = "a Python file") -> bytes | Diagnostic:
-    """The file's bytes, or a finding that says why they cannot be had."""
+def too_large(filename: str, size: int, limit: int) -> Diagnostic:
+    """A file over `max-file-size`: its analysis would take hundreds of times its size in
+    memory, so it is reported instead of read (docs/reliability.md)."""
+    return file_error(
+        filename,
+        f"too large to analyse: {size:,} bytes, over the limit of {limit:,} "
+        "(`max-file-size` in [tool.prunelint])",
+    )
+
+
+def read_bytes(path: str, filename: str, what: str = "a Python file", limit: int | None = None) -> bytes | Diagnostic:
+    """The file's bytes, or a finding that says why they cannot be had. A file larger than
+    `limit` bytes is not read."""
     try:
         if os.path.isdir(path):
             return file_error(filename, f"is a directory, not {what}")
-        kind = _special_kind(os.stat(path).st_mode)
+        info = os.stat(path)
+        kind = _special_kind(info.st_mode)
         if kind:  # reading a named pipe with no writer would hang the run
             return file_error(filename, f"not a regular file ({kind}): not read (use `-` to lint stdin)")
+        if limit is not None and info.st_size > limit:
+            return too_large(filename, info.st_size, limit)
         with open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read() if limit is None else handle.read(limit + 1)
+        if limit is not None and len(data) > limit:  # it grew since the stat
+            return too_large(filename, len(data), limit)
+        return data
     except OSError as exc:
         return file_error(filename, f"cannot read file: {exc.strerror or exc}")
 
 
-def read_source(path: str, filename: str) -> Source | Diagnostic:
-    data = read_bytes(path, filename)
+def read_source(path: str, filename: str, limit: int | None = None) -> Source | Diagnostic:
+    data = read_bytes(path, filename, limit=limit)
     return data if isinstance(data, Diagnostic) else decode(data, filename, path)
 
 

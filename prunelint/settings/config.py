@@ -25,6 +25,10 @@ OUTPUT_FORMATS = (
     "concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
     "rdjson", "azure", "sarif",
 )
+# A file larger than this is a PRL000 "too large to analyse" finding, not read: parsing costs
+# a few hundred times the file's size in memory (docs/reliability.md).
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 
 
 class ConfigError(ValueError):
@@ -48,6 +52,7 @@ class Settings:
     extend_pruner_classes: tuple[str, ...] = ()
     cache: bool = True
     cache_dir: str = ".prunelint_cache"
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -56,10 +61,41 @@ class Settings:
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name not in ("root", "config_file")}
 
 
+ECHO_LIMIT = 60  # characters of a bad value repeated in an error message
+
+
+def bounded(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` cut to `limit` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
+def echo(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """`value` as an error message repeats it: its repr, at a bounded length."""
+    return bounded(repr(value), limit)
+
+
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: `{key}` must be a list of strings, got {_kind(value)}")
+    for index, item in enumerate(value):
+        if not item.strip():
+            raise ConfigError(f"{where}: `{key}` has an empty name (item {index + 1} is {item!r})")
     return tuple(value)
+
+
+def check_patterns(patterns: Any, key: str, where: str) -> None:
+    """Every gitignore-style pattern compiles (`[z-a]` does not), or a ConfigError that names
+    the file (or option) and the key."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as exc:  # re.error, pathspec's GitIgnorePatternError
+            reason = str(exc).split(" at position ")[0]
+            raise ConfigError(f"{where}: `{key}` has an invalid pattern {echo(pattern)}: {reason}") from None
 
 
 def _kind(value: Any) -> str:
@@ -76,9 +112,11 @@ def _parse_table(table: Any, where: str, root: str, config_file: str) -> Setting
         name = _KEYS.get(key)
         if name is None:
             valid = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{where}: unknown key `{key}` in [tool.prunelint] (valid keys: {valid})")
+            raise ConfigError(f"{where}: unknown key `{bounded(key)}` in [tool.prunelint] (valid keys: {valid})")
         if name in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "extend_pruner_classes"):
             values[name] = _strings(value, key, where)
+            if name in ("exclude", "extend_exclude"):
+                check_patterns(values[name], key, where)
         elif name in ("respect_gitignore", "force_exclude", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: `{key}` must be true or false, got {_kind(value)}")
@@ -87,15 +125,42 @@ def _parse_table(table: Any, where: str, root: str, config_file: str) -> Setting
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: `{key}` must be a string, got {_kind(value)}")
             if name == "output_format" and value not in OUTPUT_FORMATS:
-                raise ConfigError(f"{where}: `{key}` must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
+                raise ConfigError(f"{where}: `{key}` must be one of {', '.join(OUTPUT_FORMATS)}, got {echo(value)}")
+            if name == "cache_dir" and not value.strip():
+                raise ConfigError(f"{where}: `{key}` must name a folder, got {value!r}")
             values[name] = value
         elif name == "per_file_ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `{key}` must be a table of pattern = [codes], got {_kind(value)}")
-            values[name] = tuple((pattern, _strings(codes, f"{key}.{pattern}", where)) for pattern, codes in value.items())
+            for pattern in value:
+                if not pattern.strip():
+                    raise ConfigError(f"{where}: `{key}` has an empty pattern ({pattern!r})")
+            check_patterns(value, key, where)
+            values[name] = tuple(
+                (pattern, _strings(codes, f"{key}.{echo(pattern)}", where)) for pattern, codes in value.items()
+            )
         elif name == "grad_disabling_decorators":
             values[name] = _decorators(value, key, where)
+        elif name == "max_file_size":
+            values[name] = parse_size(value, key, where)
     return Settings(**values)
+
+
+def parse_size(value: Any, key: str, where: str) -> int:
+    """A size in bytes: a positive integer, or a string such as "20MB", "512 KiB", "1GiB"."""
+    if type(value) is int and value > 0:
+        return value
+    if isinstance(value, str):
+        number, unit = value.strip(), ""
+        while number and not number[-1].isdigit():
+            number, unit = number[:-1], number[-1] + unit
+        unit = unit.strip().lower()
+        if number.isdigit() and unit in _UNITS and int(number) > 0:
+            return int(number) * _UNITS[unit]
+    raise ConfigError(
+        f"{where}: `{key}` must be a positive number of bytes or a size such as \"20MB\" or \"64MiB\", "
+        f"got {echo(value)}"
+    )
 
 
 def _decorators(value: Any, key: str, where: str) -> tuple[tuple[str, str], ...]:
@@ -104,9 +169,11 @@ def _decorators(value: Any, key: str, where: str) -> tuple[tuple[str, str], ...]
         return tuple((name, "no_grad") for name in _strings(value, key, where))
     if isinstance(value, dict):
         for name, effect in value.items():
+            if not name.strip():
+                raise ConfigError(f"{where}: `{key}` has an empty name ({name!r})")
             if effect not in ("no_grad", "inference_mode"):
                 raise ConfigError(
-                    f"{where}: `{key}.{name}` must be \"no_grad\" or \"inference_mode\", got {effect!r}"
+                    f"{where}: `{key}.{echo(name)}` must be \"no_grad\" or \"inference_mode\", got {echo(effect)}"
                 )
         return tuple(value.items())
     raise ConfigError(f"{where}: `{key}` must be a list of names or a table of name = effect, got {_kind(value)}")
@@ -149,4 +216,4 @@ def find_settings(start: str | os.PathLike[str] = ".") -> Settings:
     return Settings(root=str(directory))
 
 
-__all__ = ["ConfigError", "DEFAULT_EXCLUDE", "OUTPUT_FORMATS", "Settings", "find_settings", "load_config_file"]
+__all__ = ["ConfigError", "DEFAULT_EXCLUDE", "DEFAULT_MAX_FILE_SIZE", "bounded", "check_patterns", "echo", "parse_size", "OUTPUT_FORMATS", "Settings", "find_settings", "load_config_file"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from prunelint.ruleinfo import RuleInfo
+from prunelint.settings.config import bounded
 
 
 class SelectionError(ValueError):
@@ -36,10 +37,13 @@ def _expand(selector: str, rules: Mapping[str, RuleInfo], option: str) -> set[st
     selector = selector.strip().upper()
     if selector == "ALL":
         return set(rules)
+    if not selector:
+        raise SelectionError(f"empty rule selector in {option}")
     matched = {code for code in rules if code.startswith(selector)}
-    if not selector or not matched:
+    if not matched:
         known = ", ".join(sorted(rules))
-        raise SelectionError(f"unknown rule selector `{selector}` in {option} (known codes: {known})")
+        # Echoed at a bounded length: a selector can be a whole file pasted by mistake.
+        raise SelectionError(f"unknown rule selector `{bounded(selector)}` in {option} (known codes: {known})")
     return matched
 
 

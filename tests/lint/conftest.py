@@ -102,7 +102,6 @@ def run(tmp_path: Path):
             input=stdin if stdin is not None else b"",
             capture_output=True,
             env=env,
-            timeout=120,
         )
         return _check(Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")))
 

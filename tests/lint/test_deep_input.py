@@ -14,7 +14,6 @@ def run(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess[str
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
     )
 
 

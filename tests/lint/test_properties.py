@@ -174,7 +174,7 @@ def test_generated_trees_through_a_subprocess(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         proc = subprocess.run(
             [sys.executable, "-m", "prunelint", "--isolated", "--select", "ALL", "--output-format", "json", "-j", jobs],
-            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path, capture_output=True, text=True,
         )
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr == ""

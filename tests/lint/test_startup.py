@@ -31,7 +31,7 @@ PROBE = textwrap.dedent(
 
 def probe(tmp_path: Path, *argv: str) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE, *argv], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
