@@ -43,7 +43,10 @@ def test_meta(prune_check):
 
 
 def _section(out: str, test: str) -> str:
-    return out.split(f"_ {test} _")[1].split("\n_")[0]
+    """The test's own failure report: up to the next report, or to the short summary, whose
+    lines pytest prints in full under CI=true (they would repeat other tests' messages)."""
+    section = out.split(f"_ {test} _")[1].split("\n_")[0]
+    return section.split("short test summary info")[0]
 
 
 def test_each_hint_next_to_its_error(pytester: pytest.Pytester) -> None:
