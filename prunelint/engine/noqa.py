@@ -12,23 +12,29 @@ _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ALL = frozenset({"*"})
 
 
-def noqa_lines(text: str) -> dict[int, frozenset[str]]:
-    """Map each row holding a noqa comment to the codes it silences (ALL for a bare `# noqa`)."""
-    found: dict[int, frozenset[str]] = {}
+def _noqa_comments(text: str) -> list[tuple[tokenize.TokenInfo, re.Match[str]]]:
+    """Each comment token that holds a noqa directive, with the directive's match."""
     if _NOQA.search(text) is None:
         # Most files with findings have no noqa comment at all, and tokenizing a file costs
         # more than the rest of a cached run's work on it.
-        return found
+        return []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        return found
+        return []
+    found = []
     for token in tokens:
-        if token.type != tokenize.COMMENT:
-            continue
-        match = _NOQA.search(token.string)
-        if match is None:
-            continue
+        if token.type == tokenize.COMMENT:
+            match = _NOQA.search(token.string)
+            if match is not None:
+                found.append((token, match))
+    return found
+
+
+def noqa_lines(text: str) -> dict[int, frozenset[str]]:
+    """Map each row holding a noqa comment to the codes it silences (ALL for a bare `# noqa`)."""
+    found: dict[int, frozenset[str]] = {}
+    for token, match in _noqa_comments(text):
         codes = match.group("codes")
         found[token.start[0]] = ALL if codes is None else frozenset(
             c.upper() for c in _CODE.findall(codes)
@@ -50,17 +56,8 @@ def noqa_directives(text: str) -> list[tuple[int, int, int, str, int]]:
     within the line), the comment's text, where in it the directive starts). Blanket directives
     are left out: they also serve other linters."""
     found: list[tuple[int, int, int, str, int]] = []
-    if _NOQA.search(text) is None:
-        return found
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return found
-    for token in tokens:
-        if token.type != tokenize.COMMENT:
-            continue
-        match = _NOQA.search(token.string)
-        if match is None or match.group("codes") is None:
+    for token, match in _noqa_comments(text):
+        if match.group("codes") is None:
             continue
         row, col = token.start
         found.append((row, col + match.start(), col + match.end(), token.string, match.start()))
