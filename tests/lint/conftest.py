@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from prunelint.engine import run as engine
+
 from prunelint.frontends.cli import main
 
 # PRL001 at 5:14: the 1-based column where `tp.pruner.BasePruner(` starts.
@@ -106,3 +108,17 @@ def run(tmp_path: Path):
         return _check(Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")))
 
     return run
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The display names of the files each run actually analyses."""
+    seen: list[str] = []
+    analyse = engine.FileStep.analyse
+
+    def spy(self, sources):
+        seen.extend(s.filename for s in sources)
+        return analyse(self, sources)
+
+    monkeypatch.setattr(engine.FileStep, "analyse", spy)
+    return seen

@@ -10,24 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from prunelint.engine import run as engine
 from tests.lint.conftest import CLEAN, FINDING
 
 OLD = time.time() - 3600  # older than the racy window: size and time vouch for the file
-
-
-@pytest.fixture
-def parsed(monkeypatch):
-    """The display names of the files each run actually analyses."""
-    seen: list[str] = []
-    analyse = engine.FileStep.analyse
-
-    def spy(self, sources):
-        seen.extend(s.filename for s in sources)
-        return analyse(self, sources)
-
-    monkeypatch.setattr(engine.FileStep, "analyse", spy)
-    return seen
 
 
 def tree(write) -> None:

@@ -18,7 +18,6 @@ import pytest
 
 from prunelint.engine import cache as cache_module
 from prunelint.engine import records
-from prunelint.engine import run as engine
 from tests.lint.conftest import CLEAN, FINDING
 
 OLD = time.time() - 3600
@@ -26,19 +25,6 @@ OLD = time.time() - 3600
 # project step (recomputed from the facts on every run).
 RATIO = "import torch_pruning as tp\n\npruner = tp.pruner.BasePruner(model, example_inputs, importance=imp, pruning_ratio=1.5)\n"
 ANALYSED = ["a.py", "b.py", "c.py"]
-
-
-@pytest.fixture
-def parsed(monkeypatch):
-    seen: list[str] = []
-    analyse = engine.FileStep.analyse
-
-    def spy(self, sources):
-        seen.extend(s.filename for s in sources)
-        return analyse(self, sources)
-
-    monkeypatch.setattr(engine.FileStep, "analyse", spy)
-    return seen
 
 
 @pytest.fixture
