@@ -3,7 +3,7 @@ pruner construction spliced in (tests/lint/pysplice.py), linted in batches of ma
 `prunelint` process; a share of the batches is also run through `--fix` twice.
 
     python bench/fuzz.py --examples 10000            # the long run
-    python bench/fuzz.py --examples 40 --batch 20    # a small size (no CI test runs it yet)
+    python bench/fuzz.py --examples 40 --batch 20    # the small size tests/lint/test_fuzz.py runs
 
 What it counts, per example:
   compiled  CPython compiles the program (else it must come out as a PRL000 parse finding)

@@ -19,13 +19,14 @@ import tokenize
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from prunelint.diagnostics import Diagnostic
 from prunelint.engine.options import LintOptions
 from prunelint.engine.run import Texts, finalize, in_cells, lint_files, lint_sources
-from prunelint.fix.fixer import FixFailure, FixRun, fix_sources, write_fixed
-from prunelint.io.discovery import Excluder, discover
+from prunelint.fix.fixer import FIX_SUFFIX, FixFailure, FixRun, fix_sources, write_fixed
+from prunelint.io.atomic import remove_stale_temporaries
+from prunelint.io.discovery import Discovered, Excluder, discover
 from prunelint.io.notebook import Notebook, is_notebook, parse_notebook
 from prunelint.io.source import Source, decode, file_error, read_source, too_large
 from prunelint.plugins.registry import RuleSet, load_rules
@@ -87,6 +88,8 @@ class FixReport(Report):
     unwritten: list[FixFailure] = field(default_factory=list)
     # The findings before any fix, for `--show-fixes`.
     before: list[Diagnostic] = field(default_factory=list)
+    # Lints Python sources as `fix_paths` does, for the findings of the files as written.
+    relint: Callable[[Sequence[Source]], list[Diagnostic]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def fixed(self) -> int:
@@ -182,7 +185,7 @@ def check_paths(paths: Sequence[str], options: LintOptions) -> Report:
     """Files and folders as the CLI takes them: discovered, excluded, read and linted."""
     found = discover(list(paths), options.settings)
     diagnostics, texts = lint_files(found.files, options)
-    missing = finalize([file_error(p, "no such file or directory") for p in found.missing], options, {})
+    missing = _path_errors(found, options)
     return Report(sorted(diagnostics + missing, key=Diagnostic.sort_key), texts, _notebooks(texts))
 
 
@@ -249,7 +252,7 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
 
     run = fix_sources(sources, lint, unsafe)
     in_notebooks, notebook_texts = lint_files(notebooks, options) if notebooks else ([], Texts(()))
-    missing = finalize([file_error(p, "no such file or directory") for p in found.missing], options, {})
+    missing = _path_errors(found, options)
     fixable = {}
     infos = options.rules.infos()
     for name in notebooks:
@@ -260,7 +263,10 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
     notebook_sources = _notebooks(notebook_texts)
     texts.update({name: s.text for name, s in notebook_sources.items()})
     diagnostics = sorted(run.diagnostics + in_notebooks + missing, key=Diagnostic.sort_key)
-    return FixReport(diagnostics, texts, notebook_sources, run=run, notebooks=fixable, before=before)
+    return FixReport(
+        diagnostics, texts, notebook_sources, run=run, notebooks=fixable, before=before,
+        relint=lambda current: finalize(lint_sources(current, options), options, Texts(current)),
+    )
 
 
 def fix_bytes(data: bytes, filename: str | None, options: LintOptions, unsafe: bool = False) -> FixReport | Report:
@@ -303,16 +309,48 @@ def write_fixes(report: FixReport) -> list[FixFailure]:
     """Write every fixed file atomically. A file that cannot be written is reported and counts
     as unfixed."""
     unwritten = []
-    for filename, text in report.run.fixed_texts.items():
+    folders = {os.path.dirname(os.path.realpath(report.run.originals[name].path)) for name in report.run.fixed_texts}
+    for folder in sorted(folders):
+        remove_stale_temporaries(folder, FIX_SUFFIX)
+    for filename, text in list(report.run.fixed_texts.items()):
         failure = write_fixed(report.run.originals[filename], text)
         if failure is not None:
             unwritten.append(failure)
             report.run.fixed.pop(filename, None)
     report.unwritten = unwritten
+    if unwritten and report.relint is not None:
+        _findings_on_disk(report, {failure.filename for failure in unwritten}, report.relint)
     return unwritten
 
 
+def _findings_on_disk(report: FixReport, unwritten: set[str], relint: Callable[[Sequence[Source]], list[Diagnostic]]) -> None:
+    """The findings of the files as they now are on disk: a file that was not written keeps its
+    old text, and the files that were are linted beside it (their findings may depend on it)."""
+    originals = report.run.originals
+    current = []
+    for name, source in originals.items():
+        if name in unwritten:
+            report.run.fixed_texts.pop(name, None)
+            # Read again: a file that changed while it was being fixed is reported as it is now.
+            loaded = read_source(source.path, source.filename)
+            current.append(loaded if isinstance(loaded, Source) else source)
+        elif name in report.run.fixed_texts:
+            current.append(replace(source, text=report.run.fixed_texts[name]))
+        else:
+            current.append(source)
+    others = [d for d in report.diagnostics if d.filename not in originals]
+    report.diagnostics = sorted(others + relint(current), key=Diagnostic.sort_key)
+    report.texts = {**report.texts, **{s.filename: s.text for s in current}}
+
+
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _path_errors(found: Discovered, options: LintOptions) -> list[Diagnostic]:
+    """PRL000 for each path named that does not exist, and each that could not be read."""
+    errors = [file_error(p, "no such file or directory") for p in found.missing]
+    errors += [file_error(p, f"cannot read: {reason}") for p, reason in found.unreadable]
+    return finalize(errors, options, {})
 
 
 def _within_limit(sources: Sequence[Source], options: LintOptions) -> tuple[list[Source], list[Diagnostic]]:

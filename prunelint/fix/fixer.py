@@ -29,6 +29,10 @@ MAX_PASSES = 10
 Lint = Callable[[Sequence[Source]], list[Diagnostic]]
 
 
+# The ending of `--fix`'s temporaries, by which a later run finds those a killed run left.
+FIX_SUFFIX = ".prunelint-fix"
+
+
 @dataclass(frozen=True)
 class FixFailure:
     """A fix that was not applied, or a file that was not written, and why."""
@@ -228,7 +232,7 @@ def write_fixed(source: Source, text: str) -> FixFailure | None:
             # A rename would replace it even so (and root writes anything): a file its owner
             # made read-only is reported, never rewritten.
             return FixFailure(source.filename, f"not written: the file is read-only (mode {mode:04o})")
-        write_atomic(real, body, mode=mode, durable=True, suffix=".prunelint-fix")
+        write_atomic(real, body, mode=mode, durable=True, suffix=FIX_SUFFIX)
     except OSError as exc:
         return FixFailure(source.filename, f"not written: {exc.strerror or exc}")
     return None

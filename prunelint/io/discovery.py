@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -20,6 +20,9 @@ PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 class Discovered:
     files: list[str]  # paths as they will be displayed, relative where possible
     missing: list[str]  # paths given on the command line that do not exist
+    # (path as displayed, why): folders that could not be listed and paths that could not be
+    # looked at, in the tree or on the command line.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
@@ -144,7 +147,7 @@ class _GitIgnores:
 def _boundary(top: Path) -> Path:
     """.gitignore files apply up to the repository's root, or to the walked folder outside git."""
     for folder in (top, *top.parents):
-        if (folder / ".git").exists():
+        if os.path.exists(folder / ".git"):  # False, not an error, where it may not be looked at
             return folder
     return top
 
@@ -155,6 +158,7 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     files: list[str] = []
     missing: list[str] = []
     seen: set[str] = set()
+    unreadable: list[tuple[str, str]] = []
 
     def add(path: Path) -> None:
         key = os.path.realpath(path)  # never raises, even on a symlink loop
@@ -164,13 +168,20 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
 
     for given in paths:
         path = Path(given)
-        if not os.path.lexists(path):
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
             missing.append(given)
             continue
-        absolute = path.absolute()
-        if settings.force_exclude and excluder.force_excluded(absolute, path.is_dir()):
+        except OSError as exc:
+            # A file in a folder that may not be searched: it may well exist.
+            unreadable.append((display_path(given), _reason(exc)))
             continue
-        if not path.is_dir():
+        absolute = path.absolute()
+        is_dir = os.path.isdir(path)
+        if settings.force_exclude and excluder.force_excluded(absolute, is_dir):
+            continue
+        if not is_dir:
             add(path)  # an explicitly named file is linted whatever its name
             continue
         boundary = _boundary(absolute)
@@ -183,7 +194,13 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
         # enter linked folders), and excludes match strings.
         shows = {str(absolute): display_path(os.path.relpath(absolute) if not path.is_absolute() else str(absolute))}
         reals = {str(absolute): os.path.realpath(absolute)}
-        for folder, dirnames, filenames in os.walk(absolute, followlinks=False):
+
+        def cannot_list(exc: OSError, shows: dict[str, str] = shows, reals: dict[str, str] = reals) -> None:
+            name = os.fspath(exc.filename) if exc.filename is not None else str(absolute)
+            unreadable.append((shows.pop(name, display_path(name)), _reason(exc)))
+            reals.pop(name, None)
+
+        for folder, dirnames, filenames in os.walk(absolute, onerror=cannot_list, followlinks=False):
             here = Path(folder)
             shown, real = shows.pop(folder), reals.pop(folder)
             folder_rel = excluder.relative(here)
@@ -212,7 +229,11 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
                 if key not in seen:
                     seen.add(key)
                     files.append(name if shown == "." else f"{shown}/{name}")
-    return Discovered(sorted(files), missing)
+    return Discovered(sorted(files), missing, sorted(set(unreadable)))
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
 
 
 def _under(path: Path, root: Path) -> bool:

@@ -30,8 +30,10 @@ def test_a_read_only_file_is_reported_and_not_written(lint, write):
     path = write("a.py", FINDING.replace("BasePruner", "MetaPruner"))
     path.chmod(0o444)
     before = path.read_bytes()
-    result = lint(".", "--fix", "--no-cache")
+    on_disk = lint(".", "--no-cache", "--output-format", "concise").locations()
+    result = lint(".", "--fix", "--no-cache", "--output-format", "concise")
     assert path.read_bytes() == before
+    assert result.locations() == on_disk, "the findings printed are those of the text on disk"
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert "a.py: not written: the file is read-only (mode 0444)" in result.err
     assert result.code == 1
@@ -68,3 +70,33 @@ def test_a_long_selector_is_echoed_at_a_bounded_length(lint, write):
     result = lint(".", "--isolated", "--select", "PRLX" * 5000)
     assert result.code == 2 and "(20000 characters)" in result.err
     assert len(result.err) < 1000
+
+
+def test_fix_removes_the_temporaries_a_killed_run_left(lint, write, tmp_path):
+    """kill -9 in the middle of a write leaves `.<name>.<pid>-XXXXXXXX.prunelint-fix`; the next
+    run that writes to the folder removes those whose writer is gone, and no other file."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    write("pkg/a.py", FINDING.replace("BasePruner", "MetaPruner"))
+    stale = write(f"pkg/.a.py.{dead_pid}-k2j4h5g6.prunelint-fix", "half a file")
+    old_style = write("pkg/.b.py.q1w2e3r4.prunelint-fix", "half a file")
+    hour_ago = time.time() - 7200
+    os.utime(old_style, (hour_ago, hour_ago))
+    live = write(f"pkg/.c.py.{os.getpid()}-z9x8c7v6.prunelint-fix", "being written")
+    fresh_old_style = write("pkg/.d.py.a1s2d3f4.prunelint-fix", "being written")
+    unrelated = write("pkg/.e.py.notours", "x")
+    elsewhere = write(f"other/.f.py.{dead_pid}-k2j4h5g6.prunelint-fix", "half a file")
+    result = lint(".", "--fix", "--no-cache")
+    assert "Fixed 1 error" in result.out or "1 fixed" in result.out, result.out
+    assert not stale.exists() and not old_style.exists()
+    assert live.exists() and fresh_old_style.exists() and unrelated.exists()
+    assert elsewhere.exists(), "a folder nothing was written to is left alone"
+    # A fix's own temporary is renamed over the file: none is left beside it.
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == sorted(
+        ["a.py", live.name, fresh_old_style.name, unrelated.name]
+    )
