@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal
 
@@ -52,10 +52,17 @@ class _PendingCall:
     value: Pending | None
     method: str
     scope: Scope
-    contexts: tuple[RawContext, ...]
+    # The running frame's entry (its decorators), read at the end of the module: a decorator
+    # applied by a call after the def (`f = torch.no_grad()(f)`) covers the calls in its body.
+    entry: list[RawContext]
+    chain: tuple[RawContext, ...]
     loc: Loc
     text: str
     consumed: bool
+
+    @property
+    def contexts(self) -> tuple[RawContext, ...]:
+        return tuple(self.entry) + self.chain
 
 
 @dataclass
@@ -343,6 +350,33 @@ class FactCollector(LocatedNodes):
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # `prev = torch.set_grad_enabled(False)` switches as well.
         self._statement_switch(original_node.value)
+        self._decorated_by_call(original_node)
+
+    def _decorated_by_call(self, node: cst.Assign) -> None:
+        """`f = torch.no_grad()(f)`: a decorator applied by a call, to a function defined in
+        this scope and rebound to its own name. The switch covers the body as `@` would."""
+        value = node.value
+        if not (
+            len(node.targets) == 1
+            and isinstance(node.targets[0].target, cst.Name)
+            and isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Call)
+            and len(value.args) == 1
+            and value.args[0].keyword is None
+            and not value.args[0].star
+            and isinstance(value.args[0].value, cst.Name)
+            and value.args[0].value.value == node.targets[0].target.value
+        ):
+            return
+        name = node.targets[0].target.value
+        qualname = self._scope.child_qualname(name)
+        frame = next((f for q, f in reversed(self._functions) if q == qualname), None)
+        if frame is None or frame.scope.parent is not self._scope or frame.scope.kind != "function":
+            return
+        decorator = value.func
+        ctx = self._context(decorator, "decorator", self._call_locs[id(decorator)], self._scope)
+        if ctx is not None:
+            frame.entry.append(replace(ctx, text=f"`{ctx.text[2:-1]}({name})`"))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -435,11 +469,27 @@ class FactCollector(LocatedNodes):
             return
         loc = self._call_locs[id(value)]
         dotted = dotted_name(value.func)
+        if self._entered_context(value, dotted):
+            return
         if dotted is not None and self._may_switch_on_call(dotted):
             args = "(" + ", ".join(_arg_text(a) for a in value.args) + ")"
             self._frame.chain.append(
                 RawContext(dotted, self._scope, value, f"`{dotted}{args}`", loc, "statement")
             )
+
+    def _entered_context(self, value: cst.Call, dotted: str | None) -> bool:
+        """`stack.enter_context(torch.no_grad())` enters the mode as a `with` would, until the
+        stack closes: the end of its `with ExitStack()` block (see ModeResolver.effect)."""
+        if dotted is None or not dotted.endswith(".enter_context") or len(value.args) != 1:
+            return False
+        arg = value.args[0]
+        if arg.keyword is not None or arg.star or not isinstance(_unwrap(arg.value), cst.Call):
+            return False
+        entered = self._context(arg.value, "with", self._call_locs[id(_unwrap(arg.value))], self._scope)
+        if entered is None:
+            return False
+        self._frame.chain.append(replace(entered, text=f"`{dotted}({entered.text[6:-1]})`"))
+        return True
 
     # -- calls ----------------------------------------------------------------------------------
     def _call(self, node: cst.Call, loc: Loc) -> None:
@@ -473,7 +523,8 @@ class FactCollector(LocatedNodes):
                 value,
                 method,
                 frame.scope,
-                tuple(frame.entry) + tuple(frame.chain),
+                frame.entry,
+                tuple(frame.chain),
                 loc,
                 text,
                 id(node) in self._consumed,

@@ -74,8 +74,10 @@ class ModeResolver:
 
     def effect(self, ctx: RawContext) -> Mode:
         if ctx.inside:
-            if any(self.grad_api(item) is not None for item in ctx.restored_by):
-                return NEUTRAL  # leaving a grad-mode `with` restores the mode it found
+            if any(self.grad_api(item) is not None or self._is_stack(item) for item in ctx.restored_by):
+                # Leaving a grad-mode `with` restores the mode it found, and so does closing
+                # an ExitStack that a grad mode was entered on.
+                return NEUTRAL
             if ctx.certain:
                 return self.mode(ctx.inside)
             # Only the switches that the block may have moved become unknown after it.
@@ -116,6 +118,12 @@ class ModeResolver:
         if ctx.form == "statement" and not api.on_call:
             return None  # `torch.no_grad()` as a bare statement switches nothing
         return self._described(api, ctx), is_instance
+
+    def _is_stack(self, ctx: RawContext) -> bool:
+        """`with ExitStack() as stack:`: a with-item that closes a context stack on exit."""
+        symbol, leftover = self.resolver.resolve(ctx.scope, ctx.dotted)
+        classes = self.api.table("context_stacks").get("classes", ())
+        return symbol is not None and not leftover and symbol.kind == "external" and symbol.name in classes
 
     def _api_of(self, symbol: Symbol) -> GradApi | None:
         if symbol.kind == "external" and symbol.name in self.api.grad_apis:

@@ -100,3 +100,42 @@ def test_fix_removes_the_temporaries_a_killed_run_left(lint, write, tmp_path):
     assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == sorted(
         ["a.py", live.name, fresh_old_style.name, unrelated.name]
     )
+
+
+from prunelint.engine import step as _step
+
+_ANALYSE = _step.analyse
+
+
+def _logged_analyse(source, *args, **kwargs):
+    """step.analyse, noting the file and the process (module level: the pool pickles it)."""
+    import os
+
+    with open(os.environ["PRUNELINT_TEST_ANALYSED"], "a") as handle:
+        handle.write(f"{source.filename} {os.getpid()}\n")
+    return _ANALYSE(source, *args, **kwargs)
+
+
+def test_large_files_are_analysed_one_at_a_time_after_the_workers(lint, write, tmp_path, monkeypatch):
+    """With -j 2, files over `LARGE_TEXT` are analysed in the parent once the pool is gone, so
+    that two of them never hold their trees at once; the findings are the same."""
+    import os
+
+    from prunelint.engine import run as engine
+
+    for i in range(6):
+        write(f"small_{i}.py")
+    write("big_a.py", FINDING + "#" * 400 + "\n")
+    write("big_b.py", FINDING + "#" * 400 + "\n")
+    serial = lint(".", "--no-cache", "-j", "1").locations()
+    log = tmp_path.parent / f"{tmp_path.name}-analysed.log"
+    monkeypatch.setenv("PRUNELINT_TEST_ANALYSED", str(log))
+    monkeypatch.setattr(_step, "analyse", _logged_analyse)
+    monkeypatch.setattr(engine, "LARGE_TEXT", 300)
+    parallel = lint(".", "--no-cache", "-j", "2").locations()
+    assert parallel == serial and len(serial) == 8
+    seen = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(name for name, _ in seen) == sorted(["big_a.py", "big_b.py"] + [f"small_{i}.py" for i in range(6)])
+    assert [name for name, _ in seen[-2:]] == ["big_a.py", "big_b.py"], "the large files come last"
+    assert {pid for name, pid in seen if name.startswith("big")} == {str(os.getpid())}
+    assert str(os.getpid()) not in {pid for name, pid in seen if name.startswith("small")}
