@@ -124,12 +124,14 @@ class FixReport(Report):
 
 
 def api_data(settings: Settings) -> ApiData:
-    """The Torch-Pruning API table, extended by the settings' decorators and pruner classes."""
+    """The Torch-Pruning API table, extended by the settings' decorators, pruner classes and
+    framework hooks."""
     data = load_api_data()
-    if settings.grad_disabling_decorators or settings.extend_pruner_classes:
+    if settings.grad_disabling_decorators or settings.extend_pruner_classes or settings.framework_hooks:
         data = data.with_extensions(
             grad_disabling_decorators=dict(settings.grad_disabling_decorators),
             pruner_classes=settings.extend_pruner_classes,
+            framework_hooks=settings.framework_hooks,
         )
     return data
 

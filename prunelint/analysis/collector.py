@@ -9,6 +9,7 @@ from typing import Literal
 import libcst as cst
 
 from prunelint.analysis.contexts import Form, ModeResolver, RawContext
+from prunelint.analysis.gradmode import Mode, Origin
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
 from prunelint.settings.apidata import ApiData
@@ -536,6 +537,7 @@ class FactCollector(LocatedNodes):
         facts = self.facts
         resolver = self._resolver
         module_scope = self._frames[0].scope
+        self._framework_hooks()
         for qualname, frame in self._functions:
             facts.functions[qualname] = FunctionFact(qualname, self._modes.mode(frame.entry), frame.deferred)
         for qualname, scope, bases in self._classes:
@@ -562,6 +564,48 @@ class FactCollector(LocatedNodes):
                 facts.exports[name] = symbol.attr(leftover) if leftover else symbol
         for scope in self._scopes:
             scope.forget()
+
+    def _framework_hooks(self) -> None:
+        """The methods a framework calls with autograd off (`[framework_hooks]` in the data):
+        of a class whose base is a listed framework class, directly or through a class of
+        this module. The framework's mode is outermost: the method's own decorators win."""
+        hooks = self.api.table("framework_hooks")
+        if not hooks:
+            return
+        hooked: dict[str, tuple[str, dict]] = {}  # class qualname -> (framework, its entry)
+        for qualname, scope, bases in self._classes:
+            for base in bases:
+                symbol = self._resolver.resolve(scope, base)[0]
+                if symbol is None:
+                    continue
+                if symbol.kind == "local" and symbol.name in hooked:
+                    hooked[qualname] = hooked[symbol.name]
+                    break
+                if symbol.kind == "external":
+                    found = next(((n, h) for n, h in hooks.items() if symbol.name in h.get("bases", ())), None)
+                    if found is not None:
+                        hooked[qualname] = found
+                        break
+        if not hooked:
+            return
+        for qualname, frame in self._functions:
+            owner = frame.scope.parent
+            if owner is None or owner.kind != "class" or owner.qualname not in hooked or frame.scope.kind != "function":
+                continue
+            method = qualname.rsplit(".", 1)[-1]
+            _name, hook = hooked[owner.qualname]
+            if method not in hook.get("methods", ()) or frame.deferred:
+                continue  # a coroutine's body does not run where it is called
+            # "Lightning in `m` (Lightning runs `C.m` ...)": the part in parentheses is the note.
+            text = f"{hook['label']} in `{method}` ({hook['label']} runs `{owner.qualname}.{method}` {hook['how']})"
+            origin = Origin(text, self.path, None)
+            if hook.get("effect") == "inference_mode":
+                mode = Mode(grad=False, inference=True, grad_origin=origin, inference_origin=origin)
+            else:
+                mode = Mode(grad=False, grad_origin=origin)
+            first = frame.entry[0] if frame.entry else None
+            preset = RawContext(method, frame.scope, None, text, first.loc if first else -1, "decorator", preset=mode)
+            frame.entry.insert(0, preset)
 
     def _callee(self, pending: _PendingCall) -> tuple[Symbol | None, str]:
         resolver = self._resolver

@@ -50,6 +50,8 @@ class RawContext:
     certain: bool = False
     # For a `with` block: its items, whose exit restores the mode if they are grad modes.
     restored_by: tuple["RawContext", ...] = ()
+    # A mode known without resolving names: a framework's, around the hooks it runs.
+    preset: Mode | None = None
 
     @staticmethod
     def block(inside: Sequence["RawContext"], certain: bool, restored_by=()) -> "RawContext":
@@ -73,6 +75,8 @@ class ModeResolver:
         return mode
 
     def effect(self, ctx: RawContext) -> Mode:
+        if ctx.preset is not None:
+            return ctx.preset
         if ctx.inside:
             if any(self.grad_api(item) is not None or self._is_stack(item) for item in ctx.restored_by):
                 # Leaving a grad-mode `with` restores the mode it found, and so does closing

@@ -24,7 +24,9 @@ class Origin:
 
     text: str  # e.g. "`with torch.no_grad()`"
     path: str  # absolute
-    loc: int  # see prunelint.analysis.facts.Loc
+    # See prunelint.analysis.facts.Loc; None where no node of the file switches the mode (a
+    # framework that runs the code with autograd off).
+    loc: int | None
 
 
 

@@ -140,6 +140,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
     first = True
     context: ProjectContext | None = None
     context_size = 0
+    forced: set[int] = set()  # star re-exporters of analysed modules (by id of their Source)
     while pending:
         if parse_all:
             chosen, pending = pending, []
@@ -147,7 +148,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
             mentions = step.mentions(words)
             chosen, rest = [], []
             for source in pending:
-                wanted = mentions(source) or (
+                wanted = id(source) in forced or mentions(source) or (
                     first and project_rules and _imports_outside_run(source, linted, options)
                 )
                 (chosen if wanted else rest).append(source)
@@ -162,7 +163,8 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
             break
         context, context_size = _context(results, options), len(results)
         new_words = expansion_words(context) - words
-        if not new_words:
+        forced = _star_reexporters(pending, results, options)
+        if not new_words and not forced:
             break
         words |= new_words
     diagnostics = [d for r in results if not r.context_only for d in r.diagnostics]
@@ -190,6 +192,27 @@ def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOp
         if found is not None and found not in linted:
             return True
     return False
+
+
+_STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\(?[ \t]*\*", re.MULTILINE)
+
+
+def _star_reexporters(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
+    """The unanalysed files that `from M import *` an analysed module (`pkg/all.py` with
+    `from .pruner import *`): a name defined there reaches other modules through them, whatever
+    words they mention. Found by their text, then by where the module is on disk."""
+    analysed = {os.path.abspath(r.source.path) for r in results}
+    found = set()
+    for source in pending:
+        if "*" not in source.text:
+            continue
+        path = os.path.abspath(source.path)
+        for match in _STAR_IMPORT.finditer(source.text):
+            dots, module = match.groups()
+            if local_module_file(path, module, len(dots), options.roots) in analysed:
+                found.add(id(source))
+                break
+    return found
 
 
 def _imported_context(

@@ -26,6 +26,14 @@ class GradDisabledTracing(ProjectRule):
     off; the message names where the construction happens. A function or lambda *defined* in a
     no_grad block is not run there, and names that only look like torch's are not torch's.
 
+    Grad modes are also entered by a decorator applied by a call (`f = torch.no_grad()(f)`)
+    and by `stack.enter_context(torch.no_grad())` (until the `with ExitStack()` block ends).
+    Frameworks run some of your methods with autograd off: Lightning's evaluation and
+    prediction hooks (`validation_step`, `on_validation_epoch_end`, ... of a LightningModule
+    or a Callback) and the methods an ultralytics validator's `__call__` runs. They are listed
+    in the data's `[framework_hooks]`, each checked in the framework's source, and
+    `[tool.prunelint.framework-hooks.NAME]` adds your own.
+
     Fix: build the pruner or graph outside the block, or wrap the construction in
     `with torch.enable_grad():` (under inference mode, `with torch.inference_mode(False):`).
     Pruning itself (`pruner.step()`) may run under no_grad.
@@ -47,6 +55,15 @@ class GradDisabledTracing(ProjectRule):
     )
 
     VALID = [
+        # Lightning's training hooks run with autograd on.
+        """
+import lightning.pytorch as pl
+import torch_pruning as tp
+
+class PruneEachEpoch(pl.Callback):
+    def on_train_epoch_start(self, trainer, pl_module):
+        tp.pruner.BasePruner(pl_module, pl_module.example_input_array, importance=imp).step()
+""",
         # Pruning under no_grad is fine: only construction traces.
         """
 import torch
@@ -142,6 +159,27 @@ with torch.set_grad_enabled(training):
     ]
 
     INVALID = [
+        # A Callback that prunes after validation: Lightning runs it under inference mode.
+        Invalid("""
+import lightning.pytorch as pl
+import torch
+import torch_pruning as tp
+
+class PruneAfterValidation(pl.Callback):
+    def on_validation_epoch_end(self, trainer, pl_module):
+        pruner = tp.pruner.BasePruner(pl_module, pl_module.example_input_array, importance=imp)
+        pruner.step()
+""", line=8, fixed="""
+import lightning.pytorch as pl
+import torch
+import torch_pruning as tp
+
+class PruneAfterValidation(pl.Callback):
+    def on_validation_epoch_end(self, trainer, pl_module):
+        with torch.inference_mode(False):
+            pruner = tp.pruner.BasePruner(pl_module, pl_module.example_input_array, importance=imp)
+        pruner.step()
+"""),
         Invalid("""
 import torch
 import torch_pruning as tp
@@ -306,7 +344,11 @@ def main(model, x):
         call, path = outcome.call, outcome.path
         cause = path.mode.cause
         where, note, form = "an enclosing grad mode", "", "block"
-        if cause is not None:
+        if cause is not None and cause.loc is None:
+            # A framework runs the code with autograd off: no line of it switched the mode.
+            where, _, note = cause.text.partition(" (")
+            note, form = f"{note[:-1]}. " if note else "", "framework"
+        elif cause is not None:
             # "`@smart_inference_mode()` (YOLO's wrapper of ...)": the note goes to the details.
             text, note = cause.text, ""
             split = text.find("` (")
@@ -331,6 +373,7 @@ def main(model, x):
             "decorator": "outside the decorated function",
             "block": "outside the inference-mode block" if path.mode.in_inference else "outside the block",
             "statement": "before autograd is switched off (or switch it back on first)",
+            "framework": "where the framework runs your code with autograd on (a training hook)",
         }[form]
         if path.mode.in_inference:
             fix = (

@@ -85,9 +85,14 @@ class ApiData:
         return name is not None and name in self.dependency_graph_classes
 
     def with_extensions(
-        self, *, grad_disabling_decorators: dict[str, str], pruner_classes: tuple[str, ...]
+        self,
+        *,
+        grad_disabling_decorators: dict[str, str],
+        pruner_classes: tuple[str, ...],
+        framework_hooks: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (),
     ) -> "ApiData":
-        """Add the user's own decorators and pruner classes from `[tool.prunelint]`."""
+        """Add the user's own decorators, pruner classes and framework hooks from
+        `[tool.prunelint]` (a framework hook of the same name replaces the data's)."""
         wrappers = dict(self.wrappers)
         grad_apis = dict(self.grad_apis)
         for name, effect in grad_disabling_decorators.items():
@@ -107,8 +112,23 @@ class ApiData:
             tracing_methods=self.tracing_methods,
             grad_apis=grad_apis,
             wrappers=wrappers,
-            tables=self.tables,
+            tables=self._with_hooks(framework_hooks),
         )
+
+    def _with_hooks(self, hooks: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]) -> Mapping[str, Any]:
+        if not hooks:
+            return self.tables
+        merged = dict(self.table("framework_hooks"))
+        for name, effect, bases, methods in hooks:
+            merged[name] = {
+                "label": f"`{name}`",
+                "effect": effect,
+                "how": ("under `torch.inference_mode()`" if effect == "inference_mode" else "under `torch.no_grad()`")
+                + " (configured in `framework-hooks`)",
+                "bases": list(bases),
+                "methods": list(methods),
+            }
+        return {**self.tables, "framework_hooks": merged}
 
 
 @lru_cache(maxsize=1)

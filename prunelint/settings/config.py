@@ -50,6 +50,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     grad_disabling_decorators: tuple[tuple[str, str], ...] = ()
     extend_pruner_classes: tuple[str, ...] = ()
+    # name -> (effect, bases, methods): code a framework runs with autograd off.
+    framework_hooks: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
     cache: bool = True
     cache_dir: str = ".prunelint_cache"
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
@@ -141,6 +143,8 @@ def _parse_table(table: Any, where: str, root: str, config_file: str) -> Setting
             )
         elif name == "grad_disabling_decorators":
             values[name] = _decorators(value, key, where)
+        elif name == "framework_hooks":
+            values[name] = _framework_hooks(value, key, where)
         elif name == "max_file_size":
             values[name] = parse_size(value, key, where)
     return Settings(**values)
@@ -177,6 +181,31 @@ def _decorators(value: Any, key: str, where: str) -> tuple[tuple[str, str], ...]
                 )
         return tuple(value.items())
     raise ConfigError(f"{where}: `{key}` must be a list of names or a table of name = effect, got {_kind(value)}")
+
+
+def _framework_hooks(value: Any, key: str, where: str) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+    """`[tool.prunelint.framework-hooks.NAME]` tables: `bases` (qualified class names),
+    `methods` (the methods of their subclasses that the framework calls) and `effect`."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: `{key}` must be a table of tables (`[tool.prunelint.{key}.NAME]`), got {_kind(value)}")
+    hooks = []
+    for name, spec in value.items():
+        here = f"{key}.{bounded(name)}"
+        if not name.strip():
+            raise ConfigError(f"{where}: `{key}` has an empty name ({name!r})")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: `{here}` must be a table with `bases`, `methods` and `effect`, got {_kind(spec)}")
+        unknown = sorted(set(spec) - {"bases", "methods", "effect"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key `{bounded(unknown[0])}` in `{here}` (valid keys: bases, effect, methods)")
+        for part in ("bases", "methods"):
+            if part not in spec:
+                raise ConfigError(f"{where}: `{here}` needs `{part}`")
+        effect = spec.get("effect", "no_grad")
+        if effect not in ("no_grad", "inference_mode"):
+            raise ConfigError(f"{where}: `{here}.effect` must be \"no_grad\" or \"inference_mode\", got {echo(effect)}")
+        hooks.append((name, effect, _strings(spec["bases"], f"{here}.bases", where), _strings(spec["methods"], f"{here}.methods", where)))
+    return tuple(hooks)
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
