@@ -12,7 +12,7 @@ from prunelint.analysis.contexts import Form, ModeResolver, RawContext
 from prunelint.analysis.gradmode import Mode, Origin
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
-from prunelint.settings.apidata import ApiData
+from prunelint.settings.apidata import GETATTR_PRUNER, ApiData
 
 # Builtins that iterate their argument on the spot, so a generator passed to them runs there.
 CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "next", "sum", "any", "all", "min", "max"})
@@ -176,10 +176,24 @@ class FactCollector(LocatedNodes):
             return Pending("alias", dotted, self._scope)
         if isinstance(expr, cst.Lambda):
             return Symbol("local", self._scope.child_qualname(self._lambda_name(expr)))
+        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
+            return Pending("item", expr.value.value, self._scope)  # `REGISTRY[name]`
         if isinstance(expr, cst.Call):
             func = dotted_name(expr.func)
             if func is None:
                 return None
+            if func == "getattr" and len(expr.args) >= 2 and not any(a.star or a.keyword for a in expr.args[:2]):
+                module = dotted_name(expr.args[0].value)
+                attr = expr.args[1].value
+                if module is not None and isinstance(attr, cst.SimpleString) and attr.evaluated_value.isidentifier():
+                    return Pending("alias", f"{module}.{attr.evaluated_value}", self._scope)
+                if module is not None:
+                    # `getattr(tp.pruner, name)`: some pruner class, if the module is the
+                    # pruners' (decided once names are resolved).
+                    return Pending("alias", f"{module}.{GETATTR_PRUNER}", self._scope)
+                return None
+            if func.endswith(".get") and func.count(".") == 1 and expr.args:
+                return Pending("item", func.split(".", 1)[0], self._scope)  # `REGISTRY.get(name)`
             if func.rsplit(".", 1)[-1] == "partial" and expr.args:
                 target = dotted_name(expr.args[0].value)
                 if target is None or expr.args[0].star:
@@ -347,6 +361,16 @@ class FactCollector(LocatedNodes):
         value = self._value_of(node.value)
         for target in node.targets:
             self._bind_target(target.target, value)
+            if isinstance(target.target, cst.Name):
+                self._bind_items(target.target.value, node.value)
+
+    def _bind_items(self, name: str, container: cst.BaseExpression) -> None:
+        """`PRUNERS = {"l1": tp.pruner.MagnitudePruner, ...}`: what its elements may be."""
+        elements = _literal_elements(container)
+        if elements is None:
+            return
+        scope = self._scope.module() if name in self._scope.global_names else self._scope
+        scope.items.setdefault(name, []).extend(self._value_of(e) for e in elements)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # `prev = torch.set_grad_enabled(False)` switches as well.
@@ -390,7 +414,13 @@ class FactCollector(LocatedNodes):
         self._bind_target(node.target, self._value_of(node.value))
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, None)
+        elements = _literal_elements(node.iter) if isinstance(node.target, cst.Name) else None
+        if elements:
+            # `for Pruner in [tp.pruner.A, tp.pruner.B]:` holds each in turn: their union.
+            for element in elements:
+                self._bind_target(node.target, self._value_of(element))
+        else:
+            self._bind_target(node.target, None)
         self._consumed.add(id(node.iter))
 
     def visit_AsName(self, node: cst.AsName) -> None:
@@ -506,15 +536,19 @@ class FactCollector(LocatedNodes):
                 inner = self._value_of(func.value)
                 if isinstance(inner, Pending) and inner.how != "alias":
                     value, method = inner, func.attr.value
-            elif isinstance(func, cst.Call):
+            elif isinstance(func, (cst.Call, cst.Subscript)):
                 inner = self._value_of(func)
-                if isinstance(inner, Pending) and inner.how == "partial":
+                if isinstance(inner, Pending) and inner.how in ("partial", "item", "alias"):
                     value = inner
             if value is None:
                 return
             text = f"{value.dotted}(...)" + (f".{method}" if method else "")
             if value.how == "partial" and not method:
                 text = f"partial({value.dotted}, ...)"
+            elif value.how == "item":
+                text = f"{value.dotted}[...]"
+            elif value.how == "alias":
+                text = _getattr_text(value.dotted)
         else:
             text = dotted
         frame = self._running_frame()
@@ -544,20 +578,23 @@ class FactCollector(LocatedNodes):
             symbols = tuple(s for b in bases if (s := resolver.resolve(scope, b)[0]) is not None)
             facts.classes[qualname] = ClassFact(qualname, symbols)
         for pending in self._calls:
-            symbol, leftover = self._callee(pending)
-            if symbol is None:
+            callees = self._callees(pending)
+            if not callees:
                 continue
-            facts.calls.append(
-                CallFact(
-                    callee=symbol,
-                    method=leftover,
-                    loc=pending.loc,
-                    scope=pending.scope.function_scope().qualname,
-                    mode=self._modes.mode(pending.contexts),
-                    text=pending.text,
-                    consumed=pending.consumed,
+            mode = self._modes.mode(pending.contexts)
+            for symbol, leftover, written in callees:
+                facts.calls.append(
+                    CallFact(
+                        callee=symbol,
+                        method=leftover,
+                        loc=pending.loc,
+                        scope=pending.scope.function_scope().qualname,
+                        mode=mode,
+                        text=pending.text,
+                        consumed=pending.consumed,
+                        value=written,
+                    )
                 )
-            )
         for name in module_scope.bindings:
             symbol, leftover = resolver.resolve(module_scope, name)
             if symbol is not None:
@@ -607,11 +644,30 @@ class FactCollector(LocatedNodes):
             preset = RawContext(method, frame.scope, None, text, first.loc if first else -1, "decorator", preset=mode)
             frame.entry.insert(0, preset)
 
+    def _callees(self, pending: _PendingCall) -> list[tuple[Symbol, str, str]]:
+        """What the call may call: one symbol, or where the name's bindings disagree, each of
+        the values it may hold (with the value as written, for the message)."""
+        symbol, leftover = self._callee(pending)
+        if symbol is not None:
+            return [(symbol, leftover, "")]
+        value = pending.value
+        if value is None and pending.dotted is not None:
+            options = self._resolver.union(pending.scope, pending.dotted)
+        elif value is not None and value.how == "item" and not pending.method:
+            options = self._resolver.items_union(value)
+        else:
+            return []
+        return [(s, rest, written) for s, rest, written in options if "." not in rest and s.wrapping != "super"]
+
     def _callee(self, pending: _PendingCall) -> tuple[Symbol | None, str]:
         resolver = self._resolver
         if pending.value is None:
             assert pending.dotted is not None
             symbol, leftover = resolver.resolve(pending.scope, pending.dotted)
+        elif pending.value.how in ("item", "alias"):
+            symbol, leftover = resolver.resolve_value(pending.value)
+            if symbol is not None and pending.method:
+                symbol, leftover = Resolver.member(symbol, pending.method)
         else:
             base, extra = resolver.resolve(pending.scope, pending.value.dotted)
             if base is None or extra or base.wrapping:
@@ -624,6 +680,27 @@ class FactCollector(LocatedNodes):
         if symbol is None or "." in leftover:
             return None, ""
         return symbol, leftover
+
+
+def _getattr_text(dotted: str) -> str:
+    if dotted.endswith(f".{GETATTR_PRUNER}"):
+        return f"getattr({dotted[: -len(GETATTR_PRUNER) - 1]}, ...)"
+    module, _, attr = dotted.rpartition(".")
+    return f"getattr({module}, {attr!r})"
+
+
+def _literal_elements(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The values of a list, tuple or set literal, or of a dict literal; None for anything
+    else, or where a starred element hides some of them."""
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if any(isinstance(e, cst.StarredElement) for e in node.elements):
+            return None
+        return [e.value for e in node.elements]
+    if isinstance(node, cst.Dict):
+        if any(isinstance(e, cst.StarredDictElement) for e in node.elements):
+            return None
+        return [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+    return None
 
 
 def _decorated(node: cst.FunctionDef, name: str) -> bool:

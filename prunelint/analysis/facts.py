@@ -72,6 +72,8 @@ class CallFact:
     text: str  # the callee as written, for messages
     # The result is iterated or awaited on the spot, so a generator or coroutine body runs here.
     consumed: bool = False
+    # Where the callee's name may hold several values, the one this fact is for, as written.
+    value: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ API_PACKAGES = ("torch", "torch_pruning")
 class Pending:
     """A binding whose meaning needs other names: `x = a.b`, `x = a.b()`, `x = partial(a.b)`."""
 
-    how: Literal["alias", "instance", "partial"]
+    # item: an element of the container literal bound to `dotted` (`REGISTRY[k]`, `.get(k)`).
+    how: Literal["alias", "instance", "partial", "item"]
     dotted: str
     scope: "Scope"
     partial_func: str = ""
@@ -41,6 +42,8 @@ class Scope:
         self.bindings: dict[str, list[Value]] = {}
         # `self.x = ...` inside methods, kept on the class scope.
         self.self_attrs: dict[str, list[Value]] = {}
+        # The values held by the container literals bound to a name (`{"l1": tp.pruner.A}`).
+        self.items: dict[str, list[Value]] = {}
         self.star_imports: list[str] = []  # module scope only; "" entries are relative
         self.global_names: set[str] = set()
         self.nonlocal_names: set[str] = set()
@@ -66,6 +69,7 @@ class Scope:
         cycle would keep the libcst nodes it holds alive until a full collection."""
         self.bindings.clear()
         self.self_attrs.clear()
+        self.items.clear()
 
     def child_qualname(self, name: str) -> str:
         if self.kind == "module":
@@ -133,6 +137,57 @@ class Resolver:
             first = False
             current = current.parent
         return None
+
+    def union(self, scope: Scope, dotted: str) -> list[tuple[Symbol, str, str]]:
+        """Everything `dotted` may be where its bindings disagree (an if/elif chain of partials,
+        a loop over a literal list): (symbol, leftover, the value as written), one per distinct
+        symbol. An unknown binding (a parameter, a call) adds nothing."""
+        head, _, rest = dotted.partition(".")
+        if head in ("self", "super()"):
+            return []
+        values = self._values(scope, head)
+        return self._union(values or [], rest)
+
+    def resolve_value(self, pending: Pending) -> tuple[Symbol | None, str]:
+        """A value that is not a name (`REGISTRY[k]`, `getattr(tp.pruner, "X")`) as one symbol."""
+        if pending.how == "alias":
+            return self.resolve(pending.scope, pending.dotted)
+        return self._resolve_pending(pending), ""
+
+    def items_union(self, pending: Pending, rest: str = "") -> list[tuple[Symbol, str, str]]:
+        """What an element of the container bound to `pending.dotted` may be."""
+        return self._union(self._items(pending.scope, pending.dotted) or [], rest)
+
+    def _union(self, values: list[Value], rest: str) -> list[tuple[Symbol, str, str]]:
+        found: dict[Symbol, tuple[Symbol, str, str]] = {}
+        for value in values:
+            if value is None:
+                continue
+            if isinstance(value, Pending) and value.how == "item":
+                options = self.items_union(value, rest)
+            else:
+                symbol = self._resolve_pending(value) if isinstance(value, Pending) else value
+                options = [] if symbol is None else [(*self.member(symbol, rest), _written(value))]
+            for symbol, leftover, written in options:
+                found.setdefault(symbol, (symbol, leftover, written))
+        return list(found.values())
+
+    def _items(self, scope: Scope, name: str) -> list[Value] | None:
+        current: Scope | None = scope
+        first = True
+        while current is not None:
+            if (first or current.kind != "class") and name in current.bindings:
+                return current.items.get(name)
+            first = False
+            current = current.parent
+        return None
+
+    @staticmethod
+    def member(symbol: Symbol, rest: str) -> tuple[Symbol, str]:
+        if symbol.wrapping:
+            member = f"{symbol.member}.{rest}" if symbol.member and rest else symbol.member or rest
+            return Symbol(symbol.kind, symbol.name, symbol.level, symbol.wrapping), member
+        return symbol.attr(rest), ""
 
     def candidates(self, scope: Scope, dotted: str) -> list[Symbol] | None:
         """Every symbol an ambiguous name may be (`try: from torch import inference_mode as m`,
@@ -203,6 +258,11 @@ class Resolver:
         return symbol.attr(rest), ""
 
     def _resolve_pending(self, pending: Pending) -> Symbol | None:
+        if pending.how == "item":
+            options = self.items_union(pending)
+            if len(options) != 1 or options[0][1]:
+                return None
+            return options[0][0]
         if pending.how == "partial":
             func, _ = self.resolve(pending.scope, pending.partial_func)
             if func is None or func.kind != "external" or func.name != "functools.partial":
@@ -228,3 +288,10 @@ class Resolver:
             return None
         # Another star import may define the name: only the project can tell.
         return Symbol("unbound", dotted)
+
+
+def _written(value: Value) -> str:
+    """A binding as the user wrote it, near enough for a message."""
+    if isinstance(value, Pending):
+        return f"partial({value.dotted}, ...)" if value.how == "partial" else value.dotted
+    return value.name if isinstance(value, Symbol) else ""

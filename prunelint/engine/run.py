@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from functools import partial
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import pathspec
 
@@ -163,7 +163,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
             break
         context, context_size = _context(results, options), len(results)
         new_words = expansion_words(context) - words
-        forced = _star_reexporters(pending, results, options)
+        forced = _star_reexporters(pending, results, options, step.mentions({STAR_IMPORT_WORD}))
         if not new_words and not forced:
             break
         words |= new_words
@@ -197,14 +197,21 @@ def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOp
 _STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\(?[ \t]*\*", re.MULTILINE)
 
 
-def _star_reexporters(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
+# A prefilter word (a conjunction, see `mentions_all`): the files that may hold a star import.
+# Through the step's test, so that the cache answers for unchanged files without reading them.
+STAR_IMPORT_WORD = "import *&import"
+
+
+def _star_reexporters(
+    pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions, may_star: Callable[[Source], bool]
+) -> set[int]:
     """The unanalysed files that `from M import *` an analysed module (`pkg/all.py` with
     `from .pruner import *`): a name defined there reaches other modules through them, whatever
     words they mention. Found by their text, then by where the module is on disk."""
     analysed = {os.path.abspath(r.source.path) for r in results}
     found = set()
     for source in pending:
-        if "*" not in source.text:
+        if not may_star(source):
             continue
         path = os.path.abspath(source.path)
         for match in _STAR_IMPORT.finditer(source.text):

@@ -331,7 +331,12 @@ def main(model, x):
 
     def check(self, facts: ModuleFacts, project: ProjectContext, filename: str) -> Iterable[Diagnostic]:
         fixes = None
+        reported: set[int] = set()
         for outcome in project.build_index.disabled_calls_in(facts.path):
+            # A name that may hold several pruners is one call: its first value that builds one.
+            if outcome.call.loc in reported:
+                continue
+            reported.add(outcome.call.loc)
             message = self._message(outcome, facts.path, project)
             if fixes is None:  # libcst again, only for a file with a finding
                 from prunelint.rules.grad_wrap_fixes import WrapFixes
@@ -359,6 +364,8 @@ def main(model, x):
                 note = f"{text} is {note}. "
             form = "decorator" if text.startswith("`@") else "block" if text.startswith("`with ") else "statement"
         detail = note
+        if call.value:
+            detail += f"`{call.text}` may be `{call.value}`. "
         if path.construction is not None:
             text, origin, loc = path.construction
             construction = f"{text} at {project.where(origin, loc, here)}"

@@ -17,6 +17,11 @@ _CORE_TABLES = frozenset({"prefilter", "pruners", "dependency_graph", "grad_mode
 GRAD_EFFECTS = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
 
 
+# `getattr(torch_pruning.pruner, name)` with a name known only at runtime is read as the
+# attribute `<getattr>` of the module: some pruner class when the module is the pruners'.
+GETATTR_PRUNER = "<getattr>"
+
+
 @dataclass(frozen=True)
 class GradApi:
     qualname: str
@@ -67,6 +72,9 @@ class ApiData:
         rules = self.table("pruner_discovery")
         parts = name.split(".")
         last = parts[-1]
+        if last == GETATTR_PRUNER and len(parts) >= 3 and parts[1] == rules.get("pruner_module", "pruner"):
+            if not set(parts[2:-1]) & set(rules.get("not_in_modules", ())):
+                return "BasePruner"  # one of the pruner classes, chosen at runtime
         if (
             len(parts) >= 3
             and parts[1] == rules.get("pruner_module", "pruner")
