@@ -3,8 +3,10 @@
     pip install -e '.[bench]'                  # the peers: ruff, torchfix, fixit
     python bench/lint_speed.py                 # both trees, 5 alternating runs each
     python bench/lint_speed.py --runs 1 --trees 2 --skip-peer torchfix --skip-peer fixit
+    python bench/lint_speed.py --trees '' --repo ../repos/Torch-Pruning --skip-peer torchfix --skip-peer fixit
 
-Tree 1 is the installed torch package's own sources (no pruning at all): the prefilter and
+Tree 3, with `--repo PATH`, is a real repository (fetched, never committed): the issue's
+target is prunelint cold at most 5x ruff's wall time on VainF/Torch-Pruning. Tree 1 is the installed torch package's own sources (no pruning at all): the prefilter and
 the start-up decide the time. Tree 2 is the torch_pruning package's sources plus a tree
 generated from templates by bench/pruning_tree.py (nearly every file uses torch_pruning):
 parsing and analysis decide it. The generated tree goes to a temporary folder, never into
@@ -272,6 +274,10 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=220, help="generated files in tree 2 (default 220)")
     parser.add_argument("--keep", metavar="DIR", help="generate tree 2 into DIR and keep it")
     parser.add_argument(
+        "--repo", action="append", default=[], type=Path, metavar="PATH",
+        help="also time a real repository (a fetched checkout, e.g. VainF/Torch-Pruning): tree 3; repeatable",
+    )
+    parser.add_argument(
         "--prefilter-sample", type=int, default=1, metavar="K",
         help="on tree 1, check the prefilter on every K-th file only (default 1: parse every file, which takes minutes)",
     )
@@ -304,10 +310,14 @@ def main() -> int:
             target = Path(args.keep).resolve() if args.keep else work / "pruning-tree"
             pruning_tree.generate(target, files=args.files, torch_pruning_dir=package_dir("torch_pruning"))
             chosen.append(("tree 2: torch_pruning's sources + generated pruning scripts", target))
+        for repo in args.repo:
+            if not repo.is_dir():
+                parser.error(f"--repo {repo}: not a folder")
+            chosen.append((f"tree 3: the repository {repo.resolve().name}", repo.resolve()))
 
         print("\nfindings with and without the fast paths:")
         for label, tree in chosen:
-            check_fast_paths(exe, tree, work, label.split(":")[0], args.prefilter_sample if tree.name == "torch" else 1)
+            check_fast_paths(exe, tree, work, label.split(":")[0], args.prefilter_sample if label.startswith("tree 1") else 1)
 
         for label, tree in chosen:
             files, lines = tree_stats(tree)
@@ -322,8 +332,9 @@ def main() -> int:
             time.sleep(2.1)
             run_once(cached.argv, cached_cwd)
             tools.append(cached)
-            is_tree2 = tree.name != "torch"
-            if is_tree2:
+            is_tree2 = label.startswith("tree 2")
+            is_repo = label.startswith("tree 3")
+            if is_tree2 or is_repo:
                 tools.append(Tool("prunelint -j1", prunelint_argv(exe, tree, "--no-cache", "-j", "1"), work))
                 tools.append(Tool("prunelint -j2", prunelint_argv(exe, tree, "--no-cache", "-j", "2"), work))
             if "ruff" in peers:
@@ -335,7 +346,7 @@ def main() -> int:
                 tools.append(Tool("Fixit", [peers["fixit"], "lint", str(tree)], work, ok_codes=(0, 1, 2, 3)))
             time_tools(tools, args.runs, args.peer_timeout)
             ratios: list[Ratio] = [
-                Ratio("prunelint / ruff", "prunelint", "ruff", None if is_tree2 else ("≤", 0.5)),
+                Ratio("prunelint / ruff", "prunelint", "ruff", ("≤", 5.0) if is_repo else None if is_tree2 else ("≤", 0.5)),
                 Ratio("prunelint (cached) / ruff", "prunelint (cached)", "ruff"),
                 Ratio("prunelint / TorchFix", "prunelint", "TorchFix", ("≤", 0.1) if is_tree2 else None),
                 Ratio("prunelint / Fixit", "prunelint", "Fixit", ("≤", 0.1) if is_tree2 else None),

@@ -12,7 +12,7 @@ from prunelint.analysis.contexts import Form, ModeResolver, RawContext
 from prunelint.analysis.gradmode import Mode, Origin
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
-from prunelint.settings.apidata import GETATTR_PRUNER, ApiData
+from prunelint.settings.apidata import GETATTR_PRUNER, ApiData, GradApi
 
 # Builtins that iterate their argument on the spot, so a generator passed to them runs there.
 CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "next", "sum", "any", "all", "min", "max"})
@@ -75,6 +75,10 @@ class _Frame:
     # Decorators and default values run in the enclosing scope, before the body starts.
     in_header: bool = True
     deferred: bool = False  # a generator or coroutine
+    # `async def`: a decorator that switches a grad mode around the call only makes the
+    # coroutine object there, so it does not cover the body (torch's context decorators wrap
+    # generator functions specially, coroutines not: torch/utils/_contextlib.py).
+    coroutine: bool = False
     class_entry: list[RawContext] = field(default_factory=list)  # a class's decorators
 
 
@@ -250,7 +254,7 @@ class FactCollector(LocatedNodes):
         self._scope.bind(name, Symbol("local", qualname))
         scope = self._push_scope("function", name)
         frame = self._frame
-        frame.deferred = node.asynchronous is not None
+        frame.deferred = frame.coroutine = node.asynchronous is not None
         if name == "__init__" and parent.scope.kind == "class":
             # torch's grad-mode decorators on a class wrap its instantiation.
             frame.entry.extend(parent.class_entry)
@@ -269,7 +273,8 @@ class FactCollector(LocatedNodes):
         if ctx is None:
             return
         if frame.scope.kind == "function":
-            frame.entry.append(ctx)
+            if not frame.coroutine:
+                frame.entry.append(ctx)
         elif frame.scope.kind == "class":
             frame.class_entry.append(ctx)
 
@@ -507,6 +512,21 @@ class FactCollector(LocatedNodes):
             self._frame.chain.append(
                 RawContext(dotted, self._scope, value, f"`{dotted}{args}`", loc, "statement")
             )
+        elif dotted is not None and "." not in dotted:
+            self._helper_switch(dotted, loc)
+
+    def _helper_switch(self, name: str, loc: Loc) -> None:
+        """`setup()` as a statement, where `setup` is a function of this module defined above
+        whose body switches autograd with a statement (`torch.set_grad_enabled(False)`): what
+        its body leaves in force when it returns holds after the call too."""
+        found, value = self._resolver.lookup(self._scope, name)
+        if not found or not isinstance(value, Symbol) or value.kind != "local":
+            return
+        frame = next((f for q, f in reversed(self._functions) if q == value.name), None)
+        if frame is None or frame.deferred or frame is self._frame or not any(c.form == "statement" for c in frame.chain):
+            return
+        text = f"`{name}()` (a function that switches autograd off and returns with it still off)"
+        self._frame.chain.append(RawContext(name, self._scope, None, text, loc, "statement", exit_of=tuple(frame.chain)))
 
     def _entered_context(self, value: cst.Call, dotted: str | None) -> bool:
         """`stack.enter_context(torch.no_grad())` enters the mode as a `with` would, until the
@@ -572,6 +592,7 @@ class FactCollector(LocatedNodes):
         resolver = self._resolver
         module_scope = self._frames[0].scope
         self._framework_hooks()
+        self._wrapping_decorators()
         for qualname, frame in self._functions:
             facts.functions[qualname] = FunctionFact(qualname, self._modes.mode(frame.entry), frame.deferred)
         for qualname, scope, bases in self._classes:
@@ -601,6 +622,30 @@ class FactCollector(LocatedNodes):
                 facts.exports[name] = symbol.attr(leftover) if leftover else symbol
         for scope in self._scopes:
             scope.forget()
+
+    def _wrapping_decorators(self) -> None:
+        """`def eval_mode(fn): def wrapper(*a): with torch.no_grad(): return fn(*a) ...`: a
+        decorator of this module whose inner function calls its parameter with autograd off
+        switches autograd off for the function it decorates, as `@torch.no_grad()` does."""
+        outer_frames = {frame.scope: qualname for qualname, frame in self._functions}
+        for pending in self._calls:
+            if pending.value is not None or not pending.dotted or "." in pending.dotted:
+                continue
+            inner = pending.scope.function_scope()
+            outer = inner.parent
+            if inner.kind != "function" or outer is None or outer.kind != "function" or outer not in outer_frames:
+                continue
+            if outer.bindings.get(pending.dotted) != [None] or pending.dotted in inner.bindings:
+                continue  # not the decorator's own parameter
+            if outer.parent is None or outer.parent.kind not in ("module", "class"):
+                continue
+            mode = self._modes.mode(pending.contexts)
+            if not mode.disabled or mode.cause is None:
+                continue
+            qualname = outer_frames[outer]
+            effect = "inference_mode" if mode.in_inference else "no_grad"
+            origin = f"a decorator that runs the function it wraps under {mode.cause.text}"
+            self._modes.local_wrappers.setdefault(qualname, GradApi(qualname, effect, origin=origin))
 
     def _framework_hooks(self) -> None:
         """The methods a framework calls with autograd off (`[framework_hooks]` in the data):

@@ -52,6 +52,8 @@ class RawContext:
     restored_by: tuple["RawContext", ...] = ()
     # A mode known without resolving names: a framework's, around the hooks it runs.
     preset: Mode | None = None
+    # A call to a helper as a statement: the switches its body made, still in force after it.
+    exit_of: tuple["RawContext", ...] | None = None
 
     @staticmethod
     def block(inside: Sequence["RawContext"], certain: bool, restored_by=()) -> "RawContext":
@@ -67,6 +69,9 @@ class ModeResolver:
         self.path = path
         self.api = api
         self.resolver = resolver
+        # Decorators defined in this module whose wrapper runs the wrapped function under a
+        # grad mode, by qualified name (found by `FactCollector._wrapping_decorators`).
+        self.local_wrappers: dict[str, GradApi] = {}
 
     def mode(self, contexts: Sequence[RawContext]) -> Mode:
         mode = NEUTRAL
@@ -77,6 +82,13 @@ class ModeResolver:
     def effect(self, ctx: RawContext) -> Mode:
         if ctx.preset is not None:
             return ctx.preset
+        if ctx.exit_of is not None:
+            left = self.mode(ctx.exit_of)
+            if not left.disabled:
+                return left  # on again, unknown, or untouched: as the helper leaves it
+            # The message points at the call, and says what the helper does.
+            origin = Origin(ctx.text, self.path, ctx.loc)
+            return Mode(left.grad, left.inference, origin if left.grad is False else None, origin if left.inference is True else None)
         if ctx.inside:
             if any(self.grad_api(item) is not None or self._is_stack(item) for item in ctx.restored_by):
                 # Leaving a grad-mode `with` restores the mode it found, and so does closing
@@ -130,6 +142,8 @@ class ModeResolver:
         return symbol is not None and not leftover and symbol.kind == "external" and symbol.name in classes
 
     def _api_of(self, symbol: Symbol) -> GradApi | None:
+        if symbol.kind == "local" and symbol.name in self.local_wrappers:
+            return self.local_wrappers[symbol.name]
         if symbol.kind == "external" and symbol.name in self.api.grad_apis:
             return self.api.grad_apis[symbol.name]
         if symbol.kind in ("external", "local", "relative"):
