@@ -375,7 +375,8 @@ class FactCollector(LocatedNodes):
         if elements is None:
             return
         scope = self._scope.module() if name in self._scope.global_names else self._scope
-        scope.items.setdefault(name, []).extend(self._value_of(e) for e in elements)
+        values = [self._value_of(e) for e in elements]
+        scope.items.setdefault(name, []).extend(v for v in values if v != "skip")
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # `prev = torch.set_grad_enabled(False)` switches as well.

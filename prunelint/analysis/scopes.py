@@ -156,7 +156,14 @@ class Resolver:
 
     def items_union(self, pending: Pending, rest: str = "") -> list[tuple[Symbol, str, str]]:
         """What an element of the container bound to `pending.dotted` may be."""
-        return self._union(self._items(pending.scope, pending.dotted) or [], rest)
+        guard = (id(pending.scope), f"[{pending.dotted}]")
+        if guard in self._active:  # `a = [a[0]]`: a container of its own elements
+            return []
+        self._active.add(guard)
+        try:
+            return self._union(self._items(pending.scope, pending.dotted) or [], rest)
+        finally:
+            self._active.discard(guard)
 
     def _union(self, values: list[Value], rest: str) -> list[tuple[Symbol, str, str]]:
         found: dict[Symbol, tuple[Symbol, str, str]] = {}
