@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMS = ("no_grad", "set_grad_enabled", "decorator", "inference_enable_grad")
+INDIRECT = ("wrapper", "subclass")
 NOT_PRUNERS = {"PrunerBox", "BasePruningFunc"}
 
 
@@ -320,13 +321,20 @@ def _call_shape(module: Module, node: ast.Call, pruners: set[str], parents: dict
 
 
 def _top_owner(node: ast.AST, parents: dict) -> str | None:
-    """The module-level function or class whose body holds `node`."""
-    owner = None
+    """The module-level function whose own body holds `node`, or the module-level class whose
+    `__init__` does: calling it by name runs the construction."""
+    inner = None
     while node in parents:
         node = parents[node]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and inner is None:
+            inner = node
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and isinstance(parents.get(node), ast.Module):
-            owner = node.name
-    return owner
+            if isinstance(node, ast.FunctionDef) and inner is node:
+                return node.name
+            if isinstance(node, ast.ClassDef) and isinstance(inner, ast.FunctionDef) and inner.name == "__init__" and parents.get(inner) is node:
+                return node.name
+            return None
+    return None
 
 
 class _ModuleIndex:
@@ -466,10 +474,17 @@ def run_repo(root: Path, sites: list[Site], prunelint: list[str], workdir: Path)
     for site in sites:
         by_file[site.path].append(site)
     results = []
-    rounds = max((len(v) for v in by_file.values()), default=0)
-    for form in FORMS:
+    # A wrapper's call and the construction inside the wrapper are never mutated in the same
+    # run: with both wrapped, the construction's own finding stands for the call's.
+    phases = [
+        {p: [s for s in v if s.shape not in INDIRECT] for p, v in by_file.items()},
+        {p: [s for s in v if s.shape in INDIRECT] for p, v in by_file.items()},
+    ]
+    for form, phase in ((f, p) for f in FORMS for p in phases):
+        by_file = {p: v for p, v in phase.items() if v}
+        rounds = max((len(v) for v in by_file.values()), default=0)
         for k in range(rounds):
-            copy = workdir / f"{root.name}-{form}-{k}"
+            copy = workdir / f"{root.name}-{form}-{k}-{len(results)}"
             if copy.exists():
                 shutil.rmtree(copy)
             shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git"), symlinks=True)

@@ -117,10 +117,34 @@ class Project:
             return self._in_module(path, symbol.name.split("."), depth)
         if symbol.kind == "unbound":
             return self._through_stars(path, symbol.name.split("."), depth)
+        if symbol.kind == "relative":
+            in_package = self._in_api_package(path, symbol)
+            if in_package is not None:
+                return in_package
         found = self._find(path, symbol)
         if found is None:
             return None
         return self._in_module(found[0], found[1], depth)
+
+    def _in_api_package(self, path: str, symbol: Symbol) -> Target | None:
+        """A relative import inside the tree's own copy of Torch-Pruning (the repository is a
+        fork, or vendors it): `from .. import dependency` in `torch_pruning/pruner/x.py`
+        names the same classes as the release's `torch_pruning.dependency`."""
+        package = self.api.table("pruner_discovery").get("package", "torch_pruning")
+        folder = os.path.dirname(path)
+        for _ in range(symbol.level - 1):
+            folder = os.path.dirname(folder)
+        parts = os.path.normpath(folder).split(os.sep)
+        if package not in parts or not symbol.name:
+            return None
+        inside = parts[len(parts) - 1 - parts[::-1].index(package) :]
+        name = ".".join(inside + [symbol.name])
+        pruner = self.api.pruner_class(name)
+        if pruner is not None:
+            return Target("pruner", "", pruner)
+        if self.api.is_graph_class(name):
+            return Target("dependency_graph", "", self.api.release_name(name) or name)
+        return None
 
     def _in_module(self, module_path: str, attrs: list[str], depth: int) -> Target | None:
         facts = self.facts.get(module_path)
