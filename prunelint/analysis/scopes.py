@@ -143,8 +143,15 @@ class Resolver:
         a loop over a literal list): (symbol, leftover, the value as written), one per distinct
         symbol. An unknown binding (a parameter, a call) adds nothing."""
         head, _, rest = dotted.partition(".")
-        if head in ("self", "super()"):
+        if head == "super()":
             return []
+        if head == "self":
+            # `self.DG = DependencyGraph()` in two methods: the attribute holds either.
+            cls = scope.enclosing_class()
+            attr, _, rest = rest.partition(".")
+            if cls is None or not attr:
+                return []
+            return self._union(cls.self_attrs.get(attr, []) + cls.bindings.get(attr, []), rest)
         values = self._values(scope, head)
         return self._union(values or [], rest)
 
