@@ -164,6 +164,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
         context, context_size = _context(results, options), len(results)
         new_words = expansion_words(context) - words
         forced = _star_reexporters(pending, results, options, step.mentions({STAR_IMPORT_WORD}))
+        forced |= _star_targets(pending, results, options)
         if not new_words and not forced:
             break
         words |= new_words
@@ -219,6 +220,22 @@ def _star_reexporters(
             if local_module_file(path, module, len(dots), options.roots) in analysed:
                 found.add(id(source))
                 break
+    return found
+
+
+def _star_targets(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
+    """The unanalysed files that analysed ones `from M import *`: whether M defines a name
+    decides what the name is, so M's facts are needed even when it mentions nothing."""
+    by_path = {os.path.abspath(s.path): s for s in pending}
+    found = set()
+    for result in results:
+        if result.facts is None or not result.facts.star_imports:
+            continue
+        path = os.path.abspath(result.source.path)
+        for star in result.facts.star_imports:
+            target = local_module_file(path, star.name, star.level if star.kind == "relative" else 0, options.roots)
+            if target in by_path:
+                found.add(id(by_path[target]))
     return found
 
 
