@@ -43,6 +43,8 @@ class BuildIndex:
         # callee -> (file of the call, the call, the function it sits in)
         self._callers: dict[FunctionKey, list[tuple[str, CallFact]]] = {}
         self._direct: list[tuple[str, CallFact]] = []
+        # Calls that build through a parameter of their callee: the class this call passes.
+        self._through_params: list[tuple[str, CallFact, BuildPath]] = []
         self._build()
 
     def _build(self) -> None:
@@ -64,6 +66,10 @@ class BuildIndex:
             # iterated or awaited on the spot.
             if callee is not None and (call.consumed or not project.deferred(callee)):
                 self._callers.setdefault(callee, []).append((path, call))
+                for build in self._param_builds(path, call, callee):
+                    self._through_params.append((path, call, build))
+                    if call.scope and self._add((path, call.scope), _through(call, build)):
+                        queue.append((path, call.scope))
         while queue:
             callee = queue.popleft()
             for path, call in self._callers.get(callee, ()):
@@ -73,6 +79,32 @@ class BuildIndex:
                 for build in list(self.paths.get(callee, {}).values()):
                     if self._add(caller, _through(call, _via(build, call))):
                         queue.append(caller)
+
+    def _param_builds(self, path: str, call: CallFact, callee: FunctionKey) -> list[BuildPath]:
+        """`make(tp.pruner.GroupNormPruner, model)` where `make` calls its parameter: a build
+        path for this call alone, through the callee's call of that parameter."""
+        if not call.args:
+            return []
+        callee_path, qualname = callee
+        facts = self.project.facts.get(callee_path)
+        if facts is None or not facts.param_calls:
+            return []
+        # A method's or a constructor's first parameter is the instance, never an argument.
+        owner = qualname.rsplit(".", 1)[0] if "." in qualname else ""
+        offset = 1 if owner in facts.classes else 0
+        args = dict(call.args)
+        found = []
+        for param_call in facts.param_calls:
+            if param_call.function != qualname:
+                continue
+            symbol = args.get(param_call.param) or args.get(str(param_call.index - offset))
+            if symbol is None:
+                continue
+            target = self.project.resolve(path, symbol)
+            if target is not None and self.project.traces(target, ""):
+                construction = (f"`{param_call.text}(...)`", callee_path, param_call.loc)
+                found.append(BuildPath(param_call.mode, construction))
+        return found
 
     def _add(self, key: FunctionKey, build: BuildPath) -> bool:
         """Record a build path unless it is flagged where it is, or already known."""
@@ -93,6 +125,10 @@ class BuildIndex:
         for path, call in self._direct:
             if call.mode.disabled:
                 found.append((path, CallOutcome(call, BuildPath(call.mode, None))))
+        for path, call, build in self._through_params:
+            mode = call.mode.then(build.mode)
+            if mode.disabled:
+                found.append((path, CallOutcome(call, BuildPath(mode, build.construction, build.via))))
         for callee, sites in self._callers.items():
             for path, call in sites:
                 for build in self.paths.get(callee, {}).values():

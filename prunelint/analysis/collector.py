@@ -10,7 +10,7 @@ import libcst as cst
 
 from prunelint.analysis.contexts import Form, ModeResolver, RawContext
 from prunelint.analysis.gradmode import Mode, Origin
-from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, Symbol
+from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, ParamCallFact, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
 from prunelint.settings.apidata import GETATTR_PRUNER, ApiData, GradApi
 
@@ -60,6 +60,7 @@ class _PendingCall:
     loc: Loc
     text: str
     consumed: bool
+    args: tuple[tuple[str, str], ...] = ()  # (position or keyword, dotted name) of name arguments
 
     @property
     def contexts(self) -> tuple[RawContext, ...]:
@@ -80,6 +81,7 @@ class _Frame:
     # generator functions specially, coroutines not: torch/utils/_contextlib.py).
     coroutine: bool = False
     class_entry: list[RawContext] = field(default_factory=list)  # a class's decorators
+    params: list[str] = field(default_factory=list)  # a function's parameters, in order
 
 
 class LocatedNodes(cst.BatchableCSTVisitor):
@@ -260,6 +262,7 @@ class FactCollector(LocatedNodes):
             frame.entry.extend(parent.class_entry)
         self._functions.append((qualname, frame))
         params = _params(node.params)
+        frame.params = params
         for param in params:
             scope.bind(param, None)
         if params and parent.scope.kind == "class" and _decorated(node, "classmethod"):
@@ -584,6 +587,7 @@ class FactCollector(LocatedNodes):
                 loc,
                 text,
                 id(node) in self._consumed,
+                _name_args(node),
             )
         )
 
@@ -599,11 +603,17 @@ class FactCollector(LocatedNodes):
         for qualname, scope, bases in self._classes:
             symbols = tuple(s for b in bases if (s := resolver.resolve(scope, b)[0]) is not None)
             facts.classes[qualname] = ClassFact(qualname, symbols)
+        frames = {frame.scope: (qualname, frame) for qualname, frame in self._functions}
         for pending in self._calls:
             callees = self._callees(pending)
             if not callees:
+                self._param_call(pending, frames)
                 continue
             mode = self._modes.mode(pending.contexts)
+            args = tuple(
+                (key, symbol) for key, dotted in pending.args
+                if (symbol := resolver.resolve(pending.scope, dotted)[0]) is not None and not symbol.wrapping
+            )
             for symbol, leftover, written in callees:
                 facts.calls.append(
                     CallFact(
@@ -615,6 +625,7 @@ class FactCollector(LocatedNodes):
                         text=pending.text,
                         consumed=pending.consumed,
                         value=written,
+                        args=args,
                     )
                 )
         for name in module_scope.bindings:
@@ -623,6 +634,22 @@ class FactCollector(LocatedNodes):
                 facts.exports[name] = symbol.attr(leftover) if leftover else symbol
         for scope in self._scopes:
             scope.forget()
+
+    def _param_call(self, pending: _PendingCall, frames: dict) -> None:
+        """A call of the enclosing function's own parameter, for the call sites to decide."""
+        if pending.value is not None or not pending.dotted or "." in pending.dotted:
+            return
+        scope = pending.scope.function_scope()
+        found = frames.get(scope)
+        if found is None or scope.kind != "function":
+            return
+        qualname, frame = found
+        name = pending.dotted
+        if name not in frame.params or scope.bindings.get(name) != [None]:
+            return  # rebound in the body: not (only) what the caller passed
+        self.facts.param_calls.append(
+            ParamCallFact(qualname, name, frame.params.index(name), pending.loc, self._modes.mode(pending.contexts), pending.text)
+        )
 
     def _wrapping_decorators(self) -> None:
         """`def eval_mode(fn): def wrapper(*a): with torch.no_grad(): return fn(*a) ...`: a
@@ -733,6 +760,27 @@ def _getattr_text(dotted: str) -> str:
         return f"getattr({dotted[: -len(GETATTR_PRUNER) - 1]}, ...)"
     module, _, attr = dotted.rpartition(".")
     return f"getattr({module}, {attr!r})"
+
+
+def _name_args(call: cst.Call) -> tuple[tuple[str, str], ...]:
+    """The arguments that are plain or dotted names, by position or keyword (positions stop at
+    the first `*args`: after it they are unknown)."""
+    found = []
+    position, counting = 0, True
+    for arg in call.args:
+        if arg.star:
+            if arg.star == "*":
+                counting = False
+            continue
+        dotted = dotted_name(arg.value)
+        if arg.keyword is not None:
+            if dotted:
+                found.append((arg.keyword.value, dotted))
+            continue
+        if counting and dotted:
+            found.append((str(position), dotted))
+        position += 1
+    return tuple(found)
 
 
 def _literal_elements(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:

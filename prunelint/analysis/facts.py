@@ -74,6 +74,22 @@ class CallFact:
     consumed: bool = False
     # Where the callee's name may hold several values, the one this fact is for, as written.
     value: str = ""
+    # Arguments that are names resolved here, by position ("0", "1", ...) or keyword: what a
+    # callee's parameters hold at this call (a pruner class passed in).
+    args: tuple[tuple[str, Symbol], ...] = ()
+
+
+@dataclass(frozen=True)
+class ParamCallFact:
+    """A call of a function's own parameter (`def make(cls, m): return cls(m, ...)`): what it
+    calls depends on each call site's argument."""
+
+    function: str  # qualified name of the function whose parameter it is
+    param: str
+    index: int  # the parameter's position, `self` included
+    loc: Loc
+    mode: Mode  # relative to the function's entry, as CallFact.mode
+    text: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,7 @@ class ClassFact:
 class ModuleFacts:
     path: str
     calls: list[CallFact] = field(default_factory=list)
+    param_calls: list[ParamCallFact] = field(default_factory=list)
     functions: dict[str, FunctionFact] = field(default_factory=dict)
     classes: dict[str, ClassFact] = field(default_factory=dict)
     # Module-level names bound to one thing only: how re-exports and aliases are followed.
