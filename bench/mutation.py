@@ -18,6 +18,7 @@ place in four ways that switch autograd off, then the whole repository linted.
      subclass  an in-tree subclass of a pruner class
      wrapper   an in-tree function or class whose body builds one (fasterai's `Pruner`), called
                by a name defined in the file, imported from the tree, or star-imported from it
+     parameter a pruner class passed to an in-tree function (or class) that calls that parameter
    The pruner classes are those of Torch-Pruning 1.6.1 (read from the installed package's
    `pruner/algorithms`), plus the `*Pruner` classes of the repository's own `torch_pruning/`.
    Per-layer pruning functions (`ConvPruner`, subclasses of `BasePruningFunc`) are not pruners.
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMS = ("no_grad", "set_grad_enabled", "decorator", "inference_enable_grad")
-INDIRECT = ("wrapper", "subclass")
+INDIRECT = ("wrapper", "subclass", "parameter")
 NOT_PRUNERS = {"PrunerBox", "BasePruningFunc"}
 
 
@@ -274,11 +275,13 @@ def find_sites(repo: str, root: Path, pruners: set[str], release: set[str]) -> l
             owner = _top_owner(node, parents)
             if owner is not None and shape in ("direct", "fork", "vendored", "star", "graph"):
                 builders[module.rel].add(owner)
+    callers_of_params = _param_callers(modules)
     sites = [_site(repo, m, call, shape, m.parents) for m, call, shape in direct_sites]
     seen = {(s.path, s.line, s.col) for s in sites if s is not None}
     index = _ModuleIndex(by_rel)
     # One level of in-tree wrappers and subclasses, by the names they are called through.
     for module in modules:
+        _parameter_sites(repo, module, index, callers_of_params, pruners, sites, seen)
         names = _visible(module, index, builders, subclasses)
         if not names:
             continue
@@ -289,6 +292,53 @@ def find_sites(repo: str, root: Path, pruners: set[str], release: set[str]) -> l
                     seen.add((site.path, site.line, site.col))
                     sites.append(site)
     return [s for s in sites if s is not None]
+
+
+def _param_callers(modules: list[Module]) -> dict[tuple[str, str], dict[str, int]]:
+    """Module-level functions, and classes by their `__init__`, that call one of their own
+    parameters: (file, name) -> {parameter: position among the arguments a caller passes}."""
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for module in modules:
+        for node in module.tree.body:
+            function, offset, name = node, 0, getattr(node, "name", "")
+            if isinstance(node, ast.ClassDef):
+                inits = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+                if not inits:
+                    continue
+                function, offset = inits[0], 1
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            params = [a.arg for a in function.args.posonlyargs + function.args.args]
+            rebound = set(_bindings(function))
+            called = {
+                n.func.id for n in ast.walk(function)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in params and n.func.id not in rebound
+            }
+            if called:
+                found[(module.rel, name)] = {p: params.index(p) - offset for p in called}
+    return found
+
+
+def _parameter_sites(repo, module, index, callers_of_params, pruners, sites, seen) -> None:
+    """Calls that pass a pruner class to a function of the tree that calls that parameter."""
+    local = {name: (module.rel, name) for rel, name in callers_of_params if rel == module.rel}
+    for alias, (source, attr, level) in module.imported.items():
+        for rel in index.files(module, source, level):
+            if (rel, attr) in callers_of_params:
+                local[alias] = (rel, attr)
+    if not local:
+        return
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in local):
+            continue
+        params = callers_of_params[local[node.func.id]]
+        passed = [(node.args[i] if 0 <= i < len(node.args) else None) for i in params.values()]
+        passed += [k.value for k in node.keywords if k.arg in params]
+        if any(p is not None and pruner_ref(module, p, pruners) for p in passed):
+            site = _site(repo, module, node, "parameter", module.parents)
+            if site is not None and (site.path, site.line, site.col) not in seen:
+                seen.add((site.path, site.line, site.col))
+                sites.append(site)
 
 
 def _call_shape(module: Module, node: ast.Call, pruners: set[str], parents: dict) -> str | None:
