@@ -26,6 +26,11 @@ class GradDisabledTracing(ProjectRule):
     off; the message names where the construction happens. A function or lambda *defined* in a
     no_grad block is not run there, and names that only look like torch's are not torch's.
 
+    Pruner classes are followed through values: an if/elif chain of partials, a loop over a
+    literal list, a registry dict, `getattr(tp.pruner, name)`, and a class passed as an
+    argument to a function that calls it. A name that may hold several values holds them all,
+    and the message names the one that builds.
+
     Grad modes are also entered by a decorator applied by a call (`f = torch.no_grad()(f)`)
     and by `stack.enter_context(torch.no_grad())` (until the `with ExitStack()` block ends).
     Frameworks run some of your methods with autograd off: Lightning's evaluation and
