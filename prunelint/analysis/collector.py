@@ -9,7 +9,7 @@ from typing import Literal
 import libcst as cst
 
 from prunelint.analysis.contexts import Form, ModeResolver, RawContext
-from prunelint.analysis.gradmode import Mode, Origin
+from prunelint.analysis.gradmode import Origin, effect_of
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, ParamCallFact, Symbol
 from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
 from prunelint.settings.apidata import GETATTR_PRUNER, ApiData, GradApi
@@ -164,6 +164,10 @@ class FactCollector(LocatedNodes):
         if isinstance(value, Pending):
             return value.how == "alias"
         return found and isinstance(value, Symbol) and value.name.startswith("torch")
+
+    def _latest_frame(self, qualname: str) -> _Frame | None:
+        """The frame of the last function defined with this qualified name so far."""
+        return next((f for q, f in reversed(self._functions) if q == qualname), None)
 
     def _lambda_name(self, node: cst.Lambda) -> str:
         if id(node) not in self._lambda_names:
@@ -404,7 +408,7 @@ class FactCollector(LocatedNodes):
             return
         name = node.targets[0].target.value
         qualname = self._scope.child_qualname(name)
-        frame = next((f for q, f in reversed(self._functions) if q == qualname), None)
+        frame = self._latest_frame(qualname)
         if frame is None or frame.scope.parent is not self._scope or frame.scope.kind != "function":
             return
         decorator = value.func
@@ -526,7 +530,7 @@ class FactCollector(LocatedNodes):
         found, value = self._resolver.lookup(self._scope, name)
         if not found or not isinstance(value, Symbol) or value.kind != "local":
             return
-        frame = next((f for q, f in reversed(self._functions) if q == value.name), None)
+        frame = self._latest_frame(value.name)
         if frame is None or frame.deferred or frame is self._frame or not any(c.form == "statement" for c in frame.chain):
             return
         text = f"`{name}()` (a function that switches autograd off and returns with it still off)"
@@ -596,14 +600,14 @@ class FactCollector(LocatedNodes):
         facts = self.facts
         resolver = self._resolver
         module_scope = self._frames[0].scope
+        frames = {frame.scope: (qualname, frame) for qualname, frame in self._functions}
         self._framework_hooks()
-        self._wrapping_decorators()
+        self._wrapping_decorators(frames)
         for qualname, frame in self._functions:
             facts.functions[qualname] = FunctionFact(qualname, self._modes.mode(frame.entry), frame.deferred)
         for qualname, scope, bases in self._classes:
             symbols = tuple(s for b in bases if (s := resolver.resolve(scope, b)[0]) is not None)
             facts.classes[qualname] = ClassFact(qualname, symbols)
-        frames = {frame.scope: (qualname, frame) for qualname, frame in self._functions}
         for pending in self._calls:
             callees = self._callees(pending)
             if not callees:
@@ -635,42 +639,44 @@ class FactCollector(LocatedNodes):
         for scope in self._scopes:
             scope.forget()
 
+    @staticmethod
+    def _own_parameter(scope: Scope | None, pending: _PendingCall, frames: dict) -> tuple[str, _Frame] | None:
+        """(qualified name, frame) of the function of `scope` when the pending call calls one
+        of its parameters, not rebound in its body (else it is not only what a caller passed)."""
+        name = pending.dotted
+        if pending.value is not None or not name or "." in name or scope is None or scope.kind != "function":
+            return None
+        found = frames.get(scope)
+        if found is None or name not in found[1].params or scope.bindings.get(name) != [None]:
+            return None
+        return found
+
     def _param_call(self, pending: _PendingCall, frames: dict) -> None:
         """A call of the enclosing function's own parameter, for the call sites to decide."""
-        if pending.value is not None or not pending.dotted or "." in pending.dotted:
-            return
-        scope = pending.scope.function_scope()
-        found = frames.get(scope)
-        if found is None or scope.kind != "function":
+        found = self._own_parameter(pending.scope.function_scope(), pending, frames)
+        if found is None:
             return
         qualname, frame = found
-        name = pending.dotted
-        if name not in frame.params or scope.bindings.get(name) != [None]:
-            return  # rebound in the body: not (only) what the caller passed
-        self.facts.param_calls.append(
-            ParamCallFact(qualname, name, frame.params.index(name), pending.loc, self._modes.mode(pending.contexts), pending.text)
-        )
+        index = frame.params.index(pending.dotted)
+        mode = self._modes.mode(pending.contexts)
+        self.facts.param_calls.append(ParamCallFact(qualname, pending.dotted, index, pending.loc, mode, pending.text))
 
-    def _wrapping_decorators(self) -> None:
+    def _wrapping_decorators(self, frames: dict) -> None:
         """`def eval_mode(fn): def wrapper(*a): with torch.no_grad(): return fn(*a) ...`: a
         decorator of this module whose inner function calls its parameter with autograd off
         switches autograd off for the function it decorates, as `@torch.no_grad()` does."""
-        outer_frames = {frame.scope: qualname for qualname, frame in self._functions}
         for pending in self._calls:
-            if pending.value is not None or not pending.dotted or "." in pending.dotted:
-                continue
             inner = pending.scope.function_scope()
+            if inner.kind != "function" or pending.dotted in inner.bindings:
+                continue  # the wrapper's own name, not the decorator's parameter
             outer = inner.parent
-            if inner.kind != "function" or outer is None or outer.kind != "function" or outer not in outer_frames:
-                continue
-            if outer.bindings.get(pending.dotted) != [None] or pending.dotted in inner.bindings:
-                continue  # not the decorator's own parameter
-            if outer.parent is None or outer.parent.kind not in ("module", "class"):
+            found = self._own_parameter(outer, pending, frames)
+            if found is None or outer.parent is None or outer.parent.kind not in ("module", "class"):
                 continue
             mode = self._modes.mode(pending.contexts)
             if not mode.disabled or mode.cause is None:
                 continue
-            qualname = outer_frames[outer]
+            qualname = found[0]
             effect = "inference_mode" if mode.in_inference else "no_grad"
             origin = f"a decorator that runs the function it wraps under {mode.cause.text}"
             self._modes.local_wrappers.setdefault(qualname, GradApi(qualname, effect, origin=origin))
@@ -708,14 +714,9 @@ class FactCollector(LocatedNodes):
                 continue  # a coroutine's body does not run where it is called
             # "Lightning in `m` (Lightning runs `C.m` ...)": the part in parentheses is the note.
             text = f"{hook['label']} in `{method}` ({hook['label']} runs `{owner.qualname}.{method}` {hook['how']})"
-            origin = Origin(text, self.path, None)
-            if hook.get("effect") == "inference_mode":
-                mode = Mode(grad=False, inference=True, grad_origin=origin, inference_origin=origin)
-            else:
-                mode = Mode(grad=False, grad_origin=origin)
-            first = frame.entry[0] if frame.entry else None
-            preset = RawContext(method, frame.scope, None, text, first.loc if first else -1, "decorator", preset=mode)
-            frame.entry.insert(0, preset)
+            mode = effect_of(hook.get("effect", "no_grad"), True, Origin(text, self.path, None))
+            # No node of the file switches it: the ordinal is never read (the origin has none).
+            frame.entry.insert(0, RawContext(method, frame.scope, None, text, -1, "decorator", preset=mode))
 
     def _callees(self, pending: _PendingCall) -> list[tuple[Symbol, str, str]]:
         """What the call may call: one symbol, or where the name's bindings disagree, each of

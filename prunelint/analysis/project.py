@@ -104,13 +104,10 @@ class Project:
         return Target(target.kind, target.path, target.qualname, symbol.wrapping, symbol.member)
 
     def _resolve_plain(self, path: str, symbol: Symbol, depth: int) -> Target | None:
-        api = self.api
         if symbol.kind == "external":
-            pruner = api.pruner_class(symbol.name)
-            if pruner is not None:
-                return Target("pruner", "", pruner)
-            if api.is_graph_class(symbol.name):
-                return Target("dependency_graph", "", api.release_name(symbol.name) or symbol.name)
+            in_api = self._api_target(symbol.name)
+            if in_api is not None:
+                return in_api
             if symbol.name.split(".", 1)[0] in API_PACKAGES:
                 return None
         if symbol.kind == "local":
@@ -138,12 +135,15 @@ class Project:
         if package not in parts or not symbol.name:
             return None
         inside = parts[len(parts) - 1 - parts[::-1].index(package) :]
-        name = ".".join(inside + [symbol.name])
-        pruner = self.api.pruner_class(name)
+        return self._api_target(".".join(inside + [symbol.name]))
+
+    def _api_target(self, qualname: str) -> Target | None:
+        """A Torch-Pruning pruner class or dependency graph class, by its qualified name."""
+        pruner = self.api.pruner_class(qualname)
         if pruner is not None:
             return Target("pruner", "", pruner)
-        if self.api.is_graph_class(name):
-            return Target("dependency_graph", "", self.api.release_name(name) or name)
+        if self.api.is_graph_class(qualname):
+            return Target("dependency_graph", "", self.api.release_name(qualname) or qualname)
         return None
 
     def _in_module(self, module_path: str, attrs: list[str], depth: int) -> Target | None:

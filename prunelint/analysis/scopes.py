@@ -100,6 +100,19 @@ class Scope:
         return scope
 
 
+def _binding_scope(scope: Scope, name: str) -> Scope | None:
+    """Where `name` is bound, by Python's rule: own scope, then enclosing functions (not
+    classes), then the module."""
+    current: Scope | None = scope
+    first = True
+    while current is not None:
+        if (first or current.kind != "class") and name in current.bindings:
+            return current
+        first = False
+        current = current.parent
+    return None
+
+
 def _single(values: list[Value]) -> tuple[bool, Value]:
     """(True, value) when every binding agrees; (False, None) otherwise."""
     first = values[0]
@@ -129,14 +142,8 @@ class Resolver:
         return _single(values)
 
     def _values(self, scope: Scope, name: str) -> list[Value] | None:
-        current: Scope | None = scope
-        first = True
-        while current is not None:
-            if (first or current.kind != "class") and name in current.bindings:
-                return current.bindings[name]
-            first = False
-            current = current.parent
-        return None
+        found = _binding_scope(scope, name)
+        return None if found is None else found.bindings[name]
 
     def union(self, scope: Scope, dotted: str) -> list[tuple[Symbol, str, str]]:
         """Everything `dotted` may be where its bindings disagree (an if/elif chain of partials,
@@ -187,14 +194,8 @@ class Resolver:
         return list(found.values())
 
     def _items(self, scope: Scope, name: str) -> list[Value] | None:
-        current: Scope | None = scope
-        first = True
-        while current is not None:
-            if (first or current.kind != "class") and name in current.bindings:
-                return current.items.get(name)
-            first = False
-            current = current.parent
-        return None
+        found = _binding_scope(scope, name)
+        return None if found is None else found.items.get(name)
 
     @staticmethod
     def member(symbol: Symbol, rest: str) -> tuple[Symbol, str]:

@@ -164,8 +164,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
         context, context_size = _context(results, options), len(results)
         new_words = expansion_words(context) - words
         forced = _star_reexporters(pending, results, options, step.mentions({STAR_IMPORT_WORD}))
-        forced |= _star_targets(pending, results, options)
-        forced |= _argument_callees(pending, results, options)
+        forced |= _modules_facts_point_into(pending, results, options)
         if not new_words and not forced:
             break
         words |= new_words
@@ -224,40 +223,27 @@ def _star_reexporters(
     return found
 
 
-def _star_targets(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
-    """The unanalysed files that analysed ones `from M import *`: whether M defines a name
-    decides what the name is, so M's facts are needed even when it mentions nothing."""
-    by_path = {os.path.abspath(s.path): s for s in pending}
-    found = set()
-    for result in results:
-        if result.facts is None or not result.facts.star_imports:
-            continue
-        path = os.path.abspath(result.source.path)
-        for star in result.facts.star_imports:
-            target = local_module_file(path, star.name, star.level if star.kind == "relative" else 0, options.roots)
-            if target in by_path:
-                found.add(id(by_path[target]))
-    return found
-
-
-def _argument_callees(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
-    """The unanalysed files that define a function an analysed file passes a pruner class to
-    (`make(tp.pruner.GroupNormPruner, model)`): the callee may call its parameter, whatever
-    words its own text mentions."""
+def _modules_facts_point_into(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:
+    """The unanalysed files whose facts the analysed ones need, whatever words they mention:
+    the modules they `from M import *` (whether M defines a name decides what it is), and the
+    modules defining a function they pass a pruner class to (`make(tp.pruner.X, model)`: the
+    callee may call its parameter)."""
     by_path = {os.path.abspath(s.path): s for s in pending}
     found = set()
     for result in results:
         if result.facts is None:
             continue
         path = os.path.abspath(result.source.path)
+        modules = [(star.name, star) for star in result.facts.star_imports]
         for call in result.facts.calls:
             callee = call.callee
-            if callee.kind not in ("relative", "external") or "." not in callee.name:
-                continue
-            if not any(s.kind == "external" and options.api.pruner_class(s.name) for _, s in call.args):
-                continue
-            level = callee.level if callee.kind == "relative" else 0
-            target = local_module_file(path, callee.name.rsplit(".", 1)[0], level, options.roots)
+            if callee.kind in ("relative", "external") and "." in callee.name and any(
+                s.kind == "external" and options.api.pruner_class(s.name) for _, s in call.args
+            ):
+                modules.append((callee.name.rsplit(".", 1)[0], callee))
+        for module, symbol in modules:
+            level = symbol.level if symbol.kind == "relative" else 0
+            target = local_module_file(path, module, level, options.roots)
             if target in by_path:
                 found.add(id(by_path[target]))
     return found
