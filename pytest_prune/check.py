@@ -105,30 +105,34 @@ def check_prunable(
 
 
 def _refuse_unusable_model(model: nn.Module, name: str, dev: torch.device, pruning_ratio: float) -> None:
+    problem = _unusable(model)
+    if problem is not None:
+        stage, error, hint = problem
+        raise PruneCheckFailure(name, Diagnosis(stage=stage, probe="-", error=error, hints=[hint]),
+                                device=str(dev), pruning_ratio=pruning_ratio)
+
+
+def _unusable(model: nn.Module) -> Optional[Tuple[str, str, str]]:
+    """(stage, error, hint) for a model that no check can run on, or None."""
     if isinstance(model, torch.jit.ScriptModule):
         # Torch-Pruning traces eager modules through autograd; a scripted module's parameters
         # are not reached, so the check would report "nothing was pruned" for the wrong reason.
-        raise PruneCheckFailure(name, Diagnosis(
-            stage="tracing", probe="-",
-            error="a TorchScript module (torch.jit.script or torch.jit.trace) cannot be traced by Torch-Pruning",
-            hints=["check the eager nn.Module, before scripting it: prune first, then script the pruned model"]),
-            device=str(dev), pruning_ratio=pruning_ratio)
+        return ("tracing",
+                "a TorchScript module (torch.jit.script or torch.jit.trace) cannot be traced by Torch-Pruning",
+                "check the eager nn.Module, before scripting it: prune first, then script the pruned model")
     meta = opts.meta_tensors(model)
     if meta:
-        raise PruneCheckFailure(name, Diagnosis(
-            stage="meta tensors", probe="-",
-            error=f"{len(meta)} parameters/buffers are on the meta device ({', '.join(meta[:3])})",
-            hints=["meta tensors have shapes but no values, so the model cannot run: materialise it first "
-                   "(model.to_empty(device='cpu'), then load or initialise the weights)"]),
-            device=str(dev), pruning_ratio=pruning_ratio)
+        return ("meta tensors",
+                f"{len(meta)} parameters/buffers are on the meta device ({', '.join(meta[:3])})",
+                "meta tensors have shapes but no values, so the model cannot run: materialise it first "
+                "(model.to_empty(device='cpu'), then load or initialise the weights)")
     bad = opts.non_finite_tensors(model)
     if bad:
-        raise PruneCheckFailure(name, Diagnosis(
-            stage="non-finite weights", probe="-",
-            error=f"{len(bad)} parameters/buffers hold NaN or Inf ({', '.join(bad[:3])})",
-            hints=["the unpruned model already holds NaN/Inf: magnitude rankings and output comparisons are "
-                   "meaningless on them; check the initialisation or the checkpoint"]),
-            device=str(dev), pruning_ratio=pruning_ratio)
+        return ("non-finite weights",
+                f"{len(bad)} parameters/buffers hold NaN or Inf ({', '.join(bad[:3])})",
+                "the unpruned model already holds NaN/Inf: magnitude rankings and output comparisons are "
+                "meaningless on them; check the initialisation or the checkpoint")
+    return None
 
 
 def _gqa_heads(model: Any) -> Optional[Tuple[int, int]]:

@@ -11,23 +11,17 @@ import zoo
 import prune_models as pm
 
 
-def run(prune_check, name, **options):
-    entry = zoo.BY_NAME[name]
-    model, inputs = entry.build()
-    return prune_check(model, inputs, **{**entry.check_options(), **options})
-
-
 def test_gpt2(prune_check):
-    run(prune_check, "gpt2")
+    zoo.check(prune_check, "gpt2")
 
 def test_swin(prune_check):
-    run(prune_check, "swin")
+    zoo.check(prune_check, "swin")
 
 def test_lstm(prune_check):
-    run(prune_check, "lstm")
+    zoo.check(prune_check, "lstm")
 
 def test_stored_width(prune_check):
-    run(prune_check, "stored_width")
+    zoo.check(prune_check, "stored_width")
 
 def test_nan(prune_check):
     model, x = zoo.BY_NAME["residual"].build()

@@ -13,14 +13,8 @@ import torch.nn as nn
 import zoo
 
 
-def run(prune_check, name, **options):
-    entry = zoo.BY_NAME[name]
-    model, inputs = entry.build()
-    return prune_check(model, inputs, **{**entry.check_options(), **options})
-
-
 def test_t5_heads_rewritten(prune_check):
-    report = run(prune_check, "t5")
+    report = zoo.check(prune_check, "t5")
     attns = [m for m in report.model.modules() if type(m).__name__ == "T5Attention"]
     assert attns
     for a in attns:
@@ -34,7 +28,7 @@ def test_t5_heads_rewritten(prune_check):
 
 
 def test_bart_heads_rewritten(prune_check):
-    report = run(prune_check, "bart")
+    report = zoo.check(prune_check, "bart")
     a = report.model.model.encoder.layers[0].self_attn
     assert a.num_heads == 2 and a.q_proj.out_features == a.num_heads * a.head_dim == a.out_proj.in_features
 
@@ -105,7 +99,7 @@ def test_own_attention_with_hook_passes(prune_check):
 
 
 def test_gqa_default_keeps_attention_whole(prune_check):
-    report = run(prune_check, "llama_gqa")
+    report = zoo.check(prune_check, "llama_gqa")
     assert report.params_after < report.params_before
     attn = report.model.model.layers[0].self_attn
     assert attn.q_proj.out_features == 32 and attn.k_proj.out_features == 16
@@ -114,7 +108,7 @@ def test_gqa_default_keeps_attention_whole(prune_check):
 
 
 def test_gqa_heads_forced(prune_check):
-    run(prune_check, "qwen2_gqa", gqa_keep_attention=False, time_limit_s=None)
+    zoo.check(prune_check, "qwen2_gqa", gqa_keep_attention=False, time_limit_s=None)
 
 
 def test_inplace_input(prune_check):
@@ -125,12 +119,12 @@ def test_inplace_input(prune_check):
 
 
 def test_tied(prune_check):
-    report = run(prune_check, "t5")
+    report = zoo.check(prune_check, "t5")
     assert report.broken_ties and "lm_head.weight" in report.broken_ties[0]
 
 
 def test_tied_custom(prune_check):
-    run(prune_check, "tied_embeddings")
+    zoo.check(prune_check, "tied_embeddings")
 '''
 
 

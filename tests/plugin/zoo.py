@@ -14,6 +14,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import torch
 import torch.nn as nn
 
+from prune_models import ConcatNet as Concat  # the same two-branch torch.cat model
+
 
 @dataclass
 class Entry:
@@ -206,18 +208,6 @@ class Residual(nn.Module):
         x = torch.relu(self.bn0(self.stem(x)))
         x = x + torch.relu(self.bn1(self.conv1(x)))
         return self.fc(torch.relu(self.conv2(x)).mean((2, 3)))
-
-
-class Concat(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.a = nn.Conv2d(3, 8, 3, padding=1)
-        self.b = nn.Conv2d(3, 12, 3, padding=1)
-        self.merge = nn.Conv2d(20, 16, 1)
-        self.head = nn.Conv2d(16, 4, 1)
-
-    def forward(self, x):
-        return self.head(torch.relu(self.merge(torch.cat([self.a(x), self.b(x)], 1))))
 
 
 class Depthwise(nn.Module):
@@ -465,6 +455,14 @@ ZOO: List[Entry] = [
 ]
 
 BY_NAME: Dict[str, Entry] = {e.name: e for e in ZOO}
+
+
+def check(prune_check: Callable[..., Any], name: str, **options: Any) -> Any:
+    """The zoo entry `name`, built fresh and checked with the `prune_check` fixture: its own
+    check options (a seq2seq forward_fn), then the caller's."""
+    entry = BY_NAME[name]
+    model, inputs = entry.build()
+    return prune_check(model, inputs, **{**entry.check_options(), **options})
 
 HF_MODULES = ["bert", "roberta", "gpt2", "t5", "bart", "llama", "qwen2", "mistral", "vit", "deit", "swin",
               "convnext", "resnet", "mobilenet_v2", "whisper"]
