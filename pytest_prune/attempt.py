@@ -30,18 +30,20 @@ class Attempt:
     model: nn.Module
     groups: List[GroupChange]
     heads: Dict[str, int]
+    macs: Optional[float] = None  # counted in the verifying forward
     attentions: List[Any] = field(default_factory=list)
     seconds: float = 0.0
 
 
 def run_probe(ctx: Context, probe: Probe, *, only_root: Optional[str] = None,
-              label: Optional[str] = None) -> Union[Attempt, Diagnosis]:
+              label: Optional[str] = None, count_macs: bool = False) -> Union[Attempt, Diagnosis]:
     name = label or probe.name
     started = time.perf_counter()
     try:
         attempt = prune(ctx, probe, only_root=only_root, localize=False)
         # A single group may legitimately be left alone (too few channels for its grouping).
-        verify(ctx, attempt.model, attempt.attentions, require_fewer_params=only_root is None)
+        attempt.macs = verify(ctx, attempt.model, attempt.attentions, require_fewer_params=only_root is None,
+                              count_macs=count_macs)
     except StageError as err:
         group, extra = err.group, list(err.detail)
         if group is None and err.stage in LOCALIZABLE:

@@ -2,7 +2,6 @@
 every attempt needs them. Built once per check and device by `make_context`."""
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -11,8 +10,10 @@ import torch.nn as nn
 import torch_pruning as tp
 
 from . import hf
+from .copying import deep_copy
 from .errors import Diagnosis, InvalidOption, PruneCheckFailure, one_line
 from .graph import DEFAULT_ROOT_TYPES, GraphInfo, analyse
+from .macs import counting_macs
 from .modes import call_model, copy_inputs, copy_model, tensors_of
 
 LayerRef = Union[nn.Module, nn.Parameter, str, type]
@@ -108,14 +109,15 @@ def make_context(model: nn.Module, example_inputs: Any, dev: torch.device, *, im
     # ignored modules and remapped parameters below in the graph they belong to.)
     outputs: List[Any] = []
     try:
-        ctx.graph = analyse(
-            ref, ctx.fresh_inputs(), forward_fn=forward,
-            ignored_modules=[ref.get_submodule(n) for n in ctx.ignored_names],
-            root_module_types=pruner_kwargs.get("root_module_types", DEFAULT_ROOT_TYPES),
-            unwrapped_parameters=remap(pruner_kwargs.get("unwrapped_parameters"), ctx, ref),
-            customized_pruners=remap(pruner_kwargs.get("customized_pruners"), ctx, ref),
-            outputs=outputs,
-        )
+        with counting_macs(ref) as macs:
+            ctx.graph = analyse(
+                ref, ctx.fresh_inputs(), forward_fn=forward,
+                ignored_modules=[ref.get_submodule(n) for n in ctx.ignored_names],
+                root_module_types=pruner_kwargs.get("root_module_types", DEFAULT_ROOT_TYPES),
+                unwrapped_parameters=remap(pruner_kwargs.get("unwrapped_parameters"), ctx, ref),
+                customized_pruners=remap(pruner_kwargs.get("customized_pruners"), ctx, ref),
+                outputs=outputs,
+            )
     except Exception as exc:  # noqa: BLE001 - turned into a diagnosis
         # A model whose own forward/backward fails is told so, not blamed on Torch-Pruning.
         compute_reference(ctx, copy_model(ref, dev))
@@ -124,7 +126,7 @@ def make_context(model: nn.Module, example_inputs: Any, dev: torch.device, *, im
             hints=["Torch-Pruning traces the model with autograd; unusual control flow or non-tensor "
                    "outputs may need forward_fn= or output_transform="]),
             device=str(dev), pruning_ratio=pruning_ratio) from None
-    ctx.reference = compute_reference(ctx, ref, outputs[:1])
+    ctx.reference = compute_reference(ctx, ref, outputs[:1], macs=macs.total)
     if keep_output_shapes:
         ctx.ignored_names = ctx.ignored_names + [n for n in ctx.graph.output_layers if n not in ctx.ignored_names]
     return ctx
@@ -202,9 +204,10 @@ def broken_ties(model: nn.Module, ties: List[List[str]]) -> List[str]:
     return broken
 
 
-def compute_reference(ctx: Context, model: nn.Module, traced: Sequence[Any] = ()) -> Reference:
+def compute_reference(ctx: Context, model: nn.Module, traced: Sequence[Any] = (),
+                      macs: Optional[float] = None) -> Reference:
     """Outputs and gradients of the unpruned `model` (ctx.ref or a copy), from the forward that
-    traced it if there was one."""
+    traced it if there was one (`macs`: what that forward counted)."""
     try:
         outputs = traced[0] if traced else ctx.forward(model, ctx.fresh_inputs())
         tensors = tensors_of(outputs)
@@ -221,7 +224,7 @@ def compute_reference(ctx: Context, model: nn.Module, traced: Sequence[Any] = ()
         grads = [n for n, p in model.named_parameters() if p.grad is not None]
     return Reference(
         shapes=[tuple(t.shape) for t in tensors], dtypes=[t.dtype for t in tensors], grad_names=grads,
-        params=sum(p.numel() for p in ctx.ref.parameters()), macs=count_macs(ctx.ref, ctx.fresh_inputs()),
+        params=sum(p.numel() for p in ctx.ref.parameters()), macs=macs,
         backward_ran=not traced,
     )
 
@@ -270,20 +273,6 @@ def run_backward(tensors: List[torch.Tensor]) -> None:
         torch.stack(losses).sum().backward()
 
 
-class _NoCopy(nn.Module):
-    """Hands count_ops_and_params a model it need not deep-copy again: it is already a copy."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        return self.model(*args, **kwargs)
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "_NoCopy":
-        return self
-
-
 def sharing_copy(model: nn.Module) -> nn.Module:
     """A deep copy of the modules that shares the parameters and buffers.
 
@@ -293,26 +282,4 @@ def sharing_copy(model: nn.Module) -> nn.Module:
     """
     memo: Dict[int, Any] = {id(t): t for t in model.parameters()}
     memo.update((id(t), t) for t in model.buffers())
-    return copy.deepcopy(model, memo)
-
-
-def count_macs(model: nn.Module, inputs: Any) -> Optional[float]:
-    """MACs of `model` for `inputs`, counted on the model itself: Torch-Pruning's counter would
-    deep-copy it (as costly as a probe's copy for small models), so it gets a wrapper that is
-    not copied, and every attribute and hook the counter adds to a module is removed after."""
-    wrapper = _NoCopy(model)
-    saved = [(m, set(vars(m)), set(m._forward_hooks), set(m._forward_pre_hooks)) for m in wrapper.modules()]
-    try:
-        with torch.no_grad():
-            macs, _ = tp.utils.count_ops_and_params(wrapper, inputs)
-        return float(macs)
-    except Exception:  # noqa: BLE001 - MACs are informative only; some ops are not counted
-        return None
-    finally:
-        for m, keys, hooks, pre_hooks in saved:
-            for key in set(vars(m)) - keys:
-                del vars(m)[key]
-            for key in set(m._forward_hooks) - hooks:
-                del m._forward_hooks[key]
-            for key in set(m._forward_pre_hooks) - pre_hooks:
-                del m._forward_pre_hooks[key]
+    return deep_copy(model, memo)

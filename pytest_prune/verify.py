@@ -2,9 +2,13 @@
 parameter count and the tp.state_dict round trip. A failed stage raises StageError."""
 from __future__ import annotations
 
-import pickle
+import contextlib
+import copy
+import copyreg
+import io
 import math
-from typing import Any, Dict, List, Optional
+import pickle
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -13,19 +17,24 @@ import torch_pruning as tp
 from . import hf
 from .context import Context, broken_ties, confirm_reference, run_backward, sharing_copy
 from .errors import GroupChange, StageError, one_line
+from .macs import MacCount, counting_macs
 from .modes import tensors_of
 from .options import non_finite_tensors
 from .sizes import declared_size_mismatches
 
 
-def check_forward(ctx: Context, model: nn.Module, group: Optional[GroupChange], attentions: List[Any]) -> List[torch.Tensor]:
+def check_forward(ctx: Context, model: nn.Module, group: Optional[GroupChange], attentions: List[Any],
+                  count_macs: bool = False) -> Tuple[List[torch.Tensor], Optional[float]]:
+    """The pruned model's outputs, checked against the reference, and (with `count_macs`) the
+    MACs of that forward."""
     ref = ctx.reference
     assert ref is not None
     problems = declared_size_mismatches(model) + hf.head_mismatches(attentions)
     if problems:
         raise StageError("declared sizes", problems[0], group=group, detail=problems[1:4])
     try:
-        tensors = tensors_of(ctx.forward(model, ctx.fresh_inputs()))
+        with counting_macs(model) if count_macs else contextlib.nullcontext(MacCount()) as macs:
+            tensors = tensors_of(ctx.forward(model, ctx.fresh_inputs()))
     except Exception as exc:  # noqa: BLE001
         raise StageError("forward", one_line(exc), group=group) from None
     if len(tensors) != len(ref.shapes):
@@ -40,13 +49,15 @@ def check_forward(ctx: Context, model: nn.Module, group: Optional[GroupChange], 
     except Exception as exc:  # noqa: BLE001
         confirm_reference(ctx)  # a backward that fails unpruned too is not pruning's fault
         raise StageError("backward", one_line(exc), group=group) from None
-    return tensors
+    return tensors, macs.total
 
 
-def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_params: bool = True) -> None:
+def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_params: bool = True,
+           count_macs: bool = False) -> Optional[float]:
+    """Every check of one pruned copy; with `count_macs`, its MACs if they could be counted."""
     ref = ctx.reference
     assert ref is not None
-    tensors = check_forward(ctx, model, None, attentions)
+    tensors, macs = check_forward(ctx, model, None, attentions, count_macs)
     params = dict(model.named_parameters())
     # A tie that pruning broke leaves one of its names holding an orphan tensor that forward no
     # longer reads; the broken tie is reported (PruneReport.broken_ties), not a missing gradient.
@@ -74,6 +85,7 @@ def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_
     if shapes not in ctx.round_trips:
         check_round_trip(ctx, model, [t.detach() for t in tensors])
         ctx.round_trips.add(shapes)
+    return macs
 
 
 def check_round_trip(ctx: Context, model: nn.Module, expected: List[torch.Tensor]) -> None:
@@ -82,8 +94,8 @@ def check_round_trip(ctx: Context, model: nn.Module, expected: List[torch.Tensor
         # Through bytes, as a saved file would go: loaded in the same process, Torch-Pruning's
         # state dict hands the pruned model's own module objects to the fresh one, so the
         # reload would prove nothing.
-        # (pickle, as torch.save does underneath: an attribute that cannot be saved fails here too)
-        state = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        # (pickled, as torch.save pickles: an attribute that cannot be saved fails here too)
+        state = through_bytes(state)
         fresh = sharing_copy(ctx.ref)
         tp.load_state_dict(fresh, state_dict=state)
         fresh.eval()
@@ -120,3 +132,39 @@ def without_readonly_properties(model: nn.Module, state: Dict[str, Any]) -> Dict
             if isinstance(prop, property) and prop.fset is None:
                 del attrs[attr]
     return state
+
+
+def through_bytes(state: Any) -> Any:
+    """`pickle.loads(pickle.dumps(state))`, with the tensors (and parameters) put beside the bytes
+    and deep-copied, as torch.save puts storages beside its pickle: pickling a tensor's storage
+    runs a whole torch.save of it, two thirds of a round trip on a ResNet. Everything else goes
+    through the bytes; the copies share nothing with `state`."""
+    aside: List[torch.Tensor] = []
+
+    def put_aside(tensor: torch.Tensor) -> Any:
+        aside.append(tensor)
+        return _tensor_aside, (len(aside) - 1,)
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()  # type: ignore[attr-defined]
+    pickler.dispatch_table[torch.Tensor] = put_aside  # type: ignore[attr-defined]
+    pickler.dispatch_table[nn.Parameter] = put_aside  # type: ignore[attr-defined]
+    pickler.dump(state)
+    buffer.seek(0)
+    return _AsideUnpickler(buffer, copy.deepcopy(aside)).load()
+
+
+def _tensor_aside(index: int) -> torch.Tensor:
+    raise pickle.UnpicklingError("a tensor put aside by through_bytes, loadable only by it")
+
+
+class _AsideUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, tensors: List[torch.Tensor]) -> None:
+        super().__init__(file)
+        self.tensors = tensors
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, _tensor_aside.__name__):
+            return self.tensors.__getitem__
+        return super().find_class(module, name)
