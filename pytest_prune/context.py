@@ -57,8 +57,8 @@ class Context:
     gqa_kept: List[str] = field(default_factory=list)
     # Groups of parameter names that are one tensor in the unpruned model (weight ties).
     ties: List[List[str]] = field(default_factory=list)
-    # Shapes of pruned copies whose tp.state_dict round trip already passed in this check.
-    round_trips: set = field(default_factory=set)
+    # Shapes of pruned copies whose backward, gradients and round trip passed in this check.
+    verified_shapes: set = field(default_factory=set)
 
     def fresh_inputs(self) -> Any:
         """A new copy of the inputs for one forward: a model that edits its input in place

@@ -16,10 +16,11 @@ from __future__ import annotations
 import copy
 import functools
 from collections import OrderedDict
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 import torch.nn as nn
+from torch.overrides import has_torch_function_unary
 
 # Values copy.deepcopy returns as they are (its _deepcopy_atomic types, and torch's).
 _ATOMIC = frozenset({type(None), int, float, bool, complex, str, bytes, torch.dtype, torch.device})
@@ -47,6 +48,12 @@ def deep_copy(model: nn.Module, memo: Optional[Dict[int, Any]] = None) -> nn.Mod
     return _copy(model, {} if memo is None else memo)
 
 
+def deep_copy_tensors(tensors: List[torch.Tensor]) -> List[torch.Tensor]:
+    """`copy.deepcopy(tensors)` for a list of tensors, plain buffers the fast way."""
+    memo: Dict[int, Any] = {}
+    return [_copy_buffer(t, memo) for t in tensors]
+
+
 def _copy(module: nn.Module, memo: Dict[int, Any]) -> Any:
     done = memo.get(id(module))
     if done is not None:
@@ -64,11 +71,45 @@ def _copy(module: nn.Module, memo: Dict[int, Any]) -> Any:
             state[key] = value  # copy.deepcopy returns these, and tuples of them, as they are
         elif key == "_modules" and kind is dict:
             state[key] = {name: None if sub is None else _copy(sub, memo) for name, sub in value.items()}
+        elif key == "_buffers" and kind is dict:
+            state[key] = {name: None if b is None else _copy_buffer(b, memo) for name, b in value.items()}
         elif not value and key in _OWN_CONTAINERS:
             state[key] = kind()
         else:
             state[key] = copy.deepcopy(value, memo)
     clone.__setstate__(state)
+    return clone
+
+
+def _copy_buffer(tensor: torch.Tensor, memo: Dict[int, Any]) -> torch.Tensor:
+    """`Tensor.__deepcopy__` for a plain dense buffer, without its Python-level checks (a
+    BatchNorm holds three buffers): the storage is copied through the same memo entry, so
+    buffers that view one storage still do. Anything else is left to it."""
+    done = memo.get(id(tensor))
+    if done is not None:
+        return done
+    if (
+        type(tensor) is not torch.Tensor
+        or has_torch_function_unary(tensor)
+        or tensor.requires_grad
+        or tensor.grad is not None
+        or tensor.is_sparse
+        or tensor.is_quantized
+        or tensor.is_conj()
+        or tensor.is_neg()
+        or tensor.device.type not in ("cpu", "cuda")
+        or vars(tensor)
+    ):
+        return copy.deepcopy(tensor, memo)
+    storages = memo.setdefault("torch", {})  # UntypedStorage.__deepcopy__'s own memo entry
+    storage = tensor.untyped_storage()
+    copied = storages.get(storage._cdata)
+    if copied is None:
+        copied = storages[storage._cdata] = storage.clone()
+    with torch.no_grad():
+        clone = tensor.new_empty([]).set_(copied, tensor.storage_offset(), tensor.size(), tensor.stride())
+    memo[id(tensor)] = clone
+    _keep_alive(tensor, memo)
     return clone
 
 

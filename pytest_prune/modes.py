@@ -77,17 +77,25 @@ def copy_model(model: nn.Module, device: torch.device) -> nn.Module:
     """A deep copy on `device` whose tensors autograd can use; the original is not touched."""
     clone = deep_copy(model)
     replaced: Dict[int, torch.Tensor] = {}
+    elsewhere = False
     for module in clone.modules():
         for key, p in list(module._parameters.items()):
-            if p is None or not p.is_inference():
+            if p is None:
+                continue
+            elsewhere = elsewhere or p.device != device
+            if not p.is_inference():
                 continue
             if id(p) not in replaced:
                 replaced[id(p)] = nn.Parameter(p.clone(), requires_grad=p.requires_grad)
             module._parameters[key] = replaced[id(p)]
         for key, b in list(module._buffers.items()):
-            if b is not None and b.is_inference():
+            if b is None:
+                continue
+            elsewhere = elsewhere or b.device != device
+            if b.is_inference():
                 module._buffers[key] = b.clone()
-    return clone.to(device)
+    # Module.to walks every module even when nothing moves (a tenth of a copy on a ResNet).
+    return clone.to(device) if elsewhere else clone
 
 
 def copy_inputs(inputs: Any, device: torch.device) -> Any:

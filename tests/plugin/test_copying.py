@@ -101,3 +101,16 @@ def test_a_memo_of_tensors_makes_a_copy_that_shares_them() -> None:
     clone = deep_copy(model, memo)
     assert all(a is b for a, b in zip(clone.parameters(), model.parameters()))
     assert all(a is not b for a, b in zip(clone.modules(), model.modules()))
+
+
+def test_buffers_that_view_one_storage_still_do() -> None:
+    model = nn.BatchNorm1d(4)
+    base = torch.arange(8.0)
+    model.register_buffer("low", base[:4])
+    model.register_buffer("high", base[4:])
+    clone = deep_copy(model)
+    assert clone.low.untyped_storage().data_ptr() == clone.high.untyped_storage().data_ptr()
+    assert clone.low.untyped_storage().data_ptr() != base.untyped_storage().data_ptr()
+    assert torch.equal(clone.high, base[4:]) and clone.high.storage_offset() == 4
+    clone.low.add_(1)
+    assert torch.equal(model.low, base[:4])

@@ -114,3 +114,50 @@ def test_round_trip_bytes_share_nothing_and_refuse_what_pickle_refuses() -> None
     assert torch.equal(loaded["weights"]["b"], layer.bias)
     with pytest.raises(TypeError):
         through_bytes({"lock": threading.Lock()})
+
+
+class _CountedBackward(torch.autograd.Function):
+    """Identity that counts its backward calls, and raises in backward for widths it refuses."""
+
+    calls = 0
+    refuse_width = -1
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.width = a.shape[1]
+        return a.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        _CountedBackward.calls += 1
+        if ctx.width == _CountedBackward.refuse_width:
+            raise RuntimeError(f"no backward at width {ctx.width}")
+        return grad
+
+
+class _CountedNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn = nn.BatchNorm2d(16)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = _CountedBackward.apply(torch.relu(self.bn(self.conv(x))))
+        return self.fc(h.mean((2, 3)))
+
+
+def test_probes_of_the_same_shapes_share_one_backward(monkeypatch) -> None:
+    monkeypatch.setattr(_CountedBackward, "calls", 0)
+    report = check_prunable(_CountedNet(), X)
+    assert len(report.probes) == 3
+    assert _CountedBackward.calls == 1  # the reference needs none: its graph was traced
+
+
+def test_a_backward_that_breaks_after_pruning_fails_every_probe(monkeypatch) -> None:
+    monkeypatch.setattr(_CountedBackward, "refuse_width", 8)  # 16 channels pruned to 8
+    with pytest.raises(PruneCheckFailure) as info:
+        check_prunable(_CountedNet(), X)
+    failure = info.value
+    assert failure.diagnosis.stage == "backward" and "no backward at width 8" in str(failure)
+    assert [verdict for _, verdict in failure.probe_verdicts] == ["FAILED (backward)"] * 3
