@@ -168,7 +168,7 @@ def _time_limit_hints(model: Any) -> List[str]:
 def _check(model, example_inputs, dev, probe_list, before, phase, started, *, importance, pruning_ratio,
            ignored_layers, keep_output_shapes, exhaustive, atol, pruner_class, after_prune, gqa_keep_attention,
            pruner_kwargs) -> PruneReport:
-    with collections_deferred(), seeded(0), autograd_on(), warnings.catch_warnings():
+    with collections_deferred() as sweep, seeded(0), autograd_on(), warnings.catch_warnings():
         # Torch-Pruning's tracing warnings are noise here; what matters ends up in the diagnosis.
         warnings.filterwarnings("ignore", module="torch_pruning")
 
@@ -186,6 +186,7 @@ def _check(model, example_inputs, dev, probe_list, before, phase, started, *, im
             phase.append(f"pruning probe {probe.name}")
             # The first probe's model is the report's: its verifying forward counts the MACs.
             outcome = run_probe(ctx, probe, count_macs=probe is probe_list[0])
+            sweep()
             if isinstance(outcome, Diagnosis):
                 verdicts.append((probe.name, f"FAILED ({outcome.stage})"))
                 failures.append(outcome)
@@ -200,6 +201,7 @@ def _check(model, example_inputs, dev, probe_list, before, phase, started, *, im
                     label = f"{probe.name}@{root}"
                     phase.append(f"pruning probe {label}")
                     outcome = run_probe(ctx, probe, only_root=root, label=label)
+                    sweep()
                     if isinstance(outcome, Diagnosis):
                         verdicts.append((label, f"FAILED ({outcome.stage})"))
                         failures.append(outcome)

@@ -6,7 +6,7 @@ import copy
 import gc
 import random
 from collections.abc import Mapping
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import torch
 import torch.nn as nn
@@ -26,23 +26,27 @@ def autograd_on() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def collections_deferred() -> Iterator[None]:
-    """No cyclic garbage collection while a check runs, and one young collection after it.
+def collections_deferred() -> Iterator[Callable[[], None]]:
+    """No automatic cyclic garbage collection while a check runs: it yields `sweep`, which
+    collects the youngest generation (what the check allocated since the last sweep), run
+    after each probe and when the check ends.
 
     A check allocates many times what bare Torch-Pruning does (a copy per probe, graphs, group
     descriptions), and those allocations trigger collections of the older generations too,
     which scan every object of the process (a test process holds torch and transformers: about
     360,000 of them). Measured on the zoo's BERT: 14 ms of a 56 ms check were collections.
-    Collecting the youngest generation once at the end frees the check's own cycles (Torch-
-    Pruning's graphs) at a cost proportional to what the check allocated. A caller that turned
-    collection off keeps it off, and nothing is collected for it.
+    A sweep frees the check's own cycles at a cost proportional to what was allocated since the
+    last one. Torch-Pruning's graphs are such cycles, and they hold the autograd graph of their
+    tracing forward, so the weights a probe pruned away: without a sweep per probe they stayed
+    until the end (BERT-base: a probe cost 1.2 s instead of 0.8 s, in fresh memory). A caller
+    that turned collection off keeps it off, and nothing is collected for it.
     """
     if not gc.isenabled():
-        yield
+        yield lambda: None
         return
     gc.disable()
     try:
-        yield
+        yield lambda: gc.collect(0)
     finally:
         gc.enable()
         gc.collect(0)
