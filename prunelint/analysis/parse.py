@@ -35,7 +35,9 @@ def parse_module(text: str) -> "cst.Module":
     # constructor, would cost half of what skipping the checks saves; and prunelint builds no
     # nodes in another thread while it parses.
     node_class = cst.CSTNode
-    checks = node_class.__dict__["__post_init__"]
+    checks = node_class.__dict__.get("__post_init__")
+    if checks is None:  # a libcst that checks its nodes elsewhere: parse as it parses
+        return cst.parse_module(text)
     node_class.__post_init__ = _unchecked  # type: ignore[method-assign]
     try:
         return cst.parse_module(text)

@@ -19,15 +19,25 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import warnings
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
-from libcst.metadata import CodePosition, CodeRange
+try:
+    from libcst._nodes.internal import CodegenState
+except ImportError:  # a libcst without it: node_ranges falls back to PositionProvider
+    CodegenState = object  # type: ignore[misc,assignment]
+from libcst.metadata import CodePosition, CodeRange, PositionProvider
 
-from prunelint.analysis.traversal import child_fields, is_trivia, trivia_only_fields
+from prunelint.analysis.traversal import (
+    LibcstDriftWarning,
+    child_fields,
+    is_trivia,
+    libcst_version,
+    trivia_only_fields,
+)
 
 # libcst's own line breaks (position_provider.NEWLINE_RE): "\r\n", a lone "\r", or "\n".
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -179,6 +189,24 @@ def node_ranges(
     asked = list(nodes)
     if not asked:
         return {}
+    try:
+        return _recorded_ranges(module, asked, lines)
+    except (AttributeError, TypeError) as exc:
+        # The recording state subclasses libcst's private code generator state: a libcst that
+        # changed it gets PositionProvider, the public (and slower) way to the same ranges.
+        warnings.warn(
+            f"libcst {libcst_version()} writes code in a way prunelint was not tested with "
+            f"({type(exc).__name__}: {exc}): positions come from its PositionProvider",
+            LibcstDriftWarning,
+            stacklevel=2,
+        )
+        positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: positions[node] for node in asked if node in positions}
+
+
+def _recorded_ranges(
+    module: cst.Module, asked: list[cst.CSTNode], lines: StatementLines | None
+) -> dict[cst.CSTNode, CodeRange]:
     if lines is not None:
         ranges = _ranges_by_statement(module, asked, lines)
         if ranges is not None:

@@ -20,19 +20,21 @@ a file and no rule reads them. `before_visit`/`after_leave` therefore never see 
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import dis
 import functools
+import importlib.metadata
 import inspect
 import typing
+import warnings
 from typing import Any, Callable, Iterable, Mapping
 
 import libcst as cst
-from libcst._nodes import op as _op_nodes
-from libcst._nodes import whitespace as _whitespace_nodes
 
 VisitorMethod = Callable[[cst.CSTNode], Any]
 _UNPLANNED = object()  # a class walk() has not met yet in this walk
+_TRIVIA_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
 
 _BRACKETS = (
     cst.LeftParen,
@@ -44,16 +46,45 @@ _BRACKETS = (
 )
 
 
+class LibcstDriftWarning(UserWarning):
+    """The installed libcst is built differently from the versions prunelint was tested with
+    (CI runs both ends of the range in pyproject.toml): a slower or coarser path is used."""
+
+
 @functools.cache
 def child_fields(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     """The fields of `kind` that libcst visits, in the order it visits them, each with whether
     libcst visits it as a sequence (a sequence field that may be None is then not visited at
-    all, where an optional single node still gets its attribute events)."""
+    all, where an optional single node still gets its attribute events).
+
+    Read from the bytecode of libcst's `_visit_and_replace_children`. A libcst whose bytecode
+    no longer names every field that can hold a node would make rules go silent, so the order
+    is checked against the class's annotations; where it falls short, every node field is
+    visited in declaration order and a LibcstDriftWarning says so."""
+    order = _bytecode_order(kind)
+    hints = _hints(kind)
+    node_fields = [f.name for f in dataclasses.fields(kind) if _node_classes(hints.get(f.name))]
+    if hints is None or all(name in dict(order) for name in node_fields):
+        return order
+    warnings.warn(
+        f"libcst {libcst_version()} visits {kind.__name__} in a way prunelint was not tested "
+        "with: its fields are walked in declaration order, which may change what rules see",
+        LibcstDriftWarning,
+        stacklevel=2,
+    )
+    return tuple((name, _is_sequence(hints.get(name))) for name in node_fields)
+
+
+def _bytecode_order(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     names = {f.name for f in dataclasses.fields(kind)}
     order: list[tuple[str, bool]] = []
     seen: set[str] = set()
     helper = ""
-    for instruction in dis.get_instructions(kind._visit_and_replace_children):
+    try:
+        instructions = list(dis.get_instructions(kind._visit_and_replace_children))
+    except (AttributeError, TypeError):
+        return ()
+    for instruction in instructions:
         value = instruction.argval
         if instruction.opname == "LOAD_GLOBAL":
             helper = value
@@ -64,18 +95,41 @@ def child_fields(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
 
 
 @functools.cache
+def _hints(kind: type[cst.CSTNode]) -> dict[str, Any] | None:
+    try:
+        return typing.get_type_hints(kind)
+    except Exception:  # an annotation that does not resolve: nothing to check against
+        return None
+
+
+def _is_sequence(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union:
+        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
+    return isinstance(origin, type) and issubclass(origin, collections.abc.Sequence)
+
+
+def libcst_version() -> str:
+    try:
+        return importlib.metadata.version("libcst")
+    except importlib.metadata.PackageNotFoundError:
+        return "(unknown version)"
+
+
+@functools.cache
 def is_trivia(kind: type[cst.CSTNode]) -> bool:
     """Whitespace, comments and one-token operators: nodes that hold nothing but more of them."""
-    return kind.__module__ in (_whitespace_nodes.__name__, _op_nodes.__name__) or issubclass(kind, _BRACKETS)
+    # By module name, not by importing libcst's private modules: a libcst that moved them walks
+    # its trivia too (slower, the same findings).
+    return kind.__module__ in _TRIVIA_MODULES or issubclass(kind, _BRACKETS)
 
 
 @functools.cache
 def trivia_only_fields(kind: type[cst.CSTNode]) -> frozenset[str]:
     """Fields whose annotation admits trivia only (`lpar`, `comma`, `whitespace_after`...): two
     thirds of all fields. Parsed trees follow their annotations."""
-    try:
-        hints = typing.get_type_hints(kind)
-    except Exception:  # an annotation that does not resolve: assume it may hold anything
+    hints = _hints(kind)
+    if hints is None:  # an annotation that does not resolve: assume it may hold anything
         return frozenset()
     return frozenset(
         name
