@@ -30,7 +30,7 @@ _ATOMIC = frozenset({type(None), int, float, bool, complex, str, bytes, torch.dt
 _OWN_CONTAINERS = frozenset(key for key, value in vars(nn.Module()).items() if type(value) in (dict, OrderedDict, set))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _default_protocol(cls: type) -> bool:
     """Whether copy.deepcopy copies instances of `cls` by `cls.__new__(cls)`, then
     `__setstate__` with a deep copy of `__getstate__()` (object's reduce, as nn.Module's)."""

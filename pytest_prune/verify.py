@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch_pruning as tp
 
 from . import hf
-from .context import Context, broken_ties, confirm_reference, run_backward, sharing_copy
+from .context import Context, Reference, broken_ties, confirm_reference, run_backward, sharing_copy
 from .copying import deep_copy_tensors
 from .errors import GroupChange, StageError, one_line
 from .macs import MacCount, counting_macs
@@ -72,8 +72,8 @@ def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_
     first = shapes not in ctx.verified_shapes
     tensors, macs = check_forward(ctx, model, None, attentions, count_macs, backward=first)
     if first:
-        _check_gradients(ctx, model)
-    _check_parameter_count(ctx, model, require_fewer_params)
+        _check_gradients(ctx, ref, model)
+    _check_parameter_count(ctx, ref, model, require_fewer_params)
     if first:
         model.zero_grad(set_to_none=True)
         check_round_trip(ctx, model, [t.detach() for t in tensors])
@@ -81,9 +81,7 @@ def verify(ctx: Context, model: nn.Module, attentions: List[Any], require_fewer_
     return macs
 
 
-def _check_gradients(ctx: Context, model: nn.Module) -> None:
-    ref = ctx.reference
-    assert ref is not None
+def _check_gradients(ctx: Context, ref: Reference, model: nn.Module) -> None:
     params = dict(model.named_parameters())
     # A tie that pruning broke leaves one of its names holding an orphan tensor that forward no
     # longer reads; the broken tie is reported (PruneReport.broken_ties), not a missing gradient.
@@ -98,9 +96,7 @@ def _check_gradients(ctx: Context, model: nn.Module) -> None:
                          + ", ".join(missing[:5]))
 
 
-def _check_parameter_count(ctx: Context, model: nn.Module, require_fewer_params: bool) -> None:
-    ref = ctx.reference
-    assert ref is not None
+def _check_parameter_count(ctx: Context, ref: Reference, model: nn.Module, require_fewer_params: bool) -> None:
     count = sum(p.numel() for p in model.parameters())
     if require_fewer_params and count > ref.params:
         ties = broken_ties(model, ctx.ties)

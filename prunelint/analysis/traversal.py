@@ -64,7 +64,8 @@ def child_fields(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     order = _bytecode_order(kind)
     hints = _hints(kind)
     node_fields = [f.name for f in dataclasses.fields(kind) if _node_classes(hints.get(f.name))]
-    if hints is None or all(name in dict(order) for name in node_fields):
+    visited = {name for name, _ in order}
+    if hints is None or all(name in visited for name in node_fields):
         return order
     warnings.warn(
         f"libcst {libcst_version()} visits {kind.__name__} in a way prunelint was not tested "
