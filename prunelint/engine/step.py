@@ -18,6 +18,11 @@ from prunelint.analysis.imports import ImportNames
 from prunelint.analysis.parse import parse_module, python_parse
 from prunelint.analysis.positions import StatementLines
 from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.node_rule import NodeRule
+from prunelint.model.names import ImportNames as AstImportNames
+from prunelint.model.reports import node_findings
+from prunelint.model.text import SourceText
+from prunelint.model.walk import walk
 from prunelint.rules.visitor import RuleVisitor, findings
 from prunelint.io.source import Source, file_error
 from prunelint.io.vendored import imports_older_copy
@@ -25,7 +30,7 @@ from prunelint.analysis.traversal import visit_batched
 
 
 def analyse(
-    source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...], roots: tuple[str, ...] = ()
+    source: Source, api: ApiData, cst_rules: tuple[type[CstRule | NodeRule], ...], roots: tuple[str, ...] = ()
 ) -> FileResult:
     if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and imports_older_copy(source.path, roots):
         cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
@@ -33,10 +38,15 @@ def analyse(
         verdict = python_parse(source)
         if isinstance(verdict, Diagnostic):
             return FileResult(source, None, [verdict])
-        lines = StatementLines.from_tree(source.text, verdict)
-        del verdict  # CPython's tree is large, and only its statement lines are needed
+        node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))
+        libcst_rules = tuple(r for r in cst_rules if not issubclass(r, NodeRule))
         try:
-            return with_deep_stack(lambda: _analyse(source, api, cst_rules, lines))
+            found = with_deep_stack(lambda: _read(source, api, node_rules, verdict))
+            lines = StatementLines.from_tree(source.text, verdict)
+            del verdict  # CPython's tree is large: it is not kept while libcst parses
+            result = with_deep_stack(lambda: _analyse(source, api, libcst_rules, lines))
+            result.diagnostics.extend(found)
+            return result
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
         except MemoryError:
@@ -58,6 +68,18 @@ def collection_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _read(source: Source, api: ApiData, node_rules: tuple[type[NodeRule], ...], tree) -> list[Diagnostic]:
+    """The rules written over CPython's tree, in one walk of it."""
+    if not node_rules:
+        return []
+    text = SourceText(source.text)
+    names = AstImportNames()
+    shared: dict = {}
+    rules = [rule(source.filename, api, names, text, shared) for rule in node_rules]
+    walk(tree, [names, *rules])
+    return node_findings(rules, text)
 
 
 def _analyse(

@@ -44,7 +44,7 @@ class RuleSet:
         return dict(sorted(infos.items()))
 
     def cst_rules(self, codes: frozenset[str]) -> tuple[type[Rule], ...]:
-        """The per-file rules (`CstRule`); every rule that is not a ProjectRule is one."""
+        """The per-file rules (`NodeRule`, `CstRule`): every rule that is not a ProjectRule."""
         return tuple(r for c, r in self.rules.items() if c in codes and not issubclass(r, ProjectRule))
 
     def project_rules(self, codes: frozenset[str]) -> tuple[type[ProjectRule], ...]:
@@ -55,8 +55,9 @@ def _is_runnable(rule: type[Rule]) -> bool:
     if issubclass(rule, ProjectRule):
         return True
     from prunelint.rules.cst_rule import CstRule
+    from prunelint.rules.node_rule import NodeRule
 
-    return issubclass(rule, CstRule)
+    return issubclass(rule, (CstRule, NodeRule))
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -82,7 +83,7 @@ def load_rules(manager: pluggy.PluginManager | None = None) -> RuleSet:
     for batch in manager.hook.prunelint_rules():
         for rule in batch:
             if not (isinstance(rule, type) and issubclass(rule, Rule) and _is_runnable(rule)):
-                raise PluginError(f"plugin rule {rule!r} is not a CstRule or ProjectRule subclass")
+                raise PluginError(f"plugin rule {rule!r} is not a NodeRule, CstRule or ProjectRule subclass")
             code = getattr(rule, "CODE", None)
             if not isinstance(code, str) or not code[:1].isalpha() or code == FILE_ERROR_CODE:
                 raise PluginError(f"plugin rule {rule.__name__} has an invalid CODE {code!r}")

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import source
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 
-class PositionalPrunerArguments(CstRule):
+class PositionalPrunerArguments(NodeRule):
     """A pruner is given more than three positional arguments.
 
     Only `model`, `example_inputs` and `importance` are meant to be positional. In torch-pruning
@@ -77,22 +73,22 @@ pruner = GroupNormPruner(
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         cls = self.pruner_class(node)
         if cls is None:
             return
         limit = int(self.api.table("pruner_keywords").get("positional_limit", 3))
-        positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
-        if len(positional) <= limit or any(arg.star for arg in node.args if arg.keyword is None):
+        positional = [arg for arg in node.args if type(arg) is not ast.Starred]
+        if len(positional) <= limit or len(positional) < len(node.args):
             return
         signature = list(self.api.table("pruner_signatures").get(cls, ()))
         bindings = []
         for index, arg in enumerate(positional[limit:], start=limit):
             ordinal = _ordinal(index + 1)
             if index < len(signature):
-                bindings.append(f"the {ordinal} (`{source(arg.value)}`) binds `{signature[index]}`")
+                bindings.append(f"the {ordinal} (`{self.code(arg)}`) binds `{signature[index]}`")
             else:
-                bindings.append(f"the {ordinal} is `{source(arg.value)}`")
+                bindings.append(f"the {ordinal} is `{self.code(arg)}`")
         self.report(node, self.MESSAGE.format(count=len(positional), cls=cls, binding="; ".join(bindings)))
 
 

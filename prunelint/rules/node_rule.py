@@ -1,0 +1,86 @@
+"""Per-file rules over CPython's syntax tree: the kind the built-in rules are written as.
+
+A `NodeRule` is written as Fixit's rules are: `visit_*`/`leave_*` methods named after `ast`'s
+node classes (`visit_Call`, `leave_FunctionDef`, `visit_If_orelse`), and `self.report(node)`.
+All rules of a file share one walk of the tree the file was checked with anyway, so reading a
+file costs one CPython parse; libcst is parsed only for a rule that still asks for it
+(`CstRule`, kept for third-party rules). Positions come from the parser.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from prunelint.diagnostics import Diagnostic
+from prunelint.rules.base import Rule
+from prunelint.rules.cst_rule import NodeEdit, NodeFix, Report
+
+if TYPE_CHECKING:
+    import ast
+
+    from prunelint.model.names import ImportNames
+    from prunelint.model.text import SourceText
+    from prunelint.settings.apidata import ApiData
+
+__all__ = ["NodeEdit", "NodeFix", "NodeRule", "Report"]
+
+
+class NodeRule(Rule):
+    """A per-file rule: implement `visit_*`/`leave_*` over `ast` nodes and call
+    `self.report(node, message)`.
+
+    `self.api` holds the API facts (`prunelint/data/torch_pruning_api.toml`),
+    `self.qualified_name(expr)` says which imported name an expression refers to, and
+    `self.code(node)` is a node's code as written, for messages.
+    """
+
+    # Shared records built in the same walk, once per file for all the rules that name them:
+    # "pruning_flow" (`prunelint.model.flow`).
+    SHARED_PASSES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        filename: str,
+        api: "ApiData | None" = None,
+        names: "ImportNames | None" = None,
+        text: "SourceText | None" = None,
+        shared: "dict[str, Any] | None" = None,
+    ) -> None:
+        self.filename = filename
+        if api is None:
+            from prunelint.settings.apidata import load_api_data
+
+            api = load_api_data()
+        self.api = api
+        self.names = names
+        self.text = text
+        # Records several rules of one file need once (a flow walk), by SHARED_PASSES name.
+        self.shared: dict[str, Any] = {} if shared is None else shared
+        self.reports: list[Report] = []
+        self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
+
+    def report(
+        self,
+        node: "ast.AST",
+        message: str | None = None,
+        fix: NodeFix | None = None,
+        *,
+        end_node: "ast.AST | None" = None,
+    ) -> None:
+        """A finding spanning `node` (through `end_node` if given), with an optional fix."""
+        self.reports.append(Report(node, message or self.MESSAGE, fix, end_node))  # type: ignore[arg-type]
+
+    def qualified_name(self, expr: "ast.AST") -> str | None:
+        """`torch_pruning.pruner.BasePruner` for `tp.pruner.BasePruner` after
+        `import torch_pruning as tp`; None where the name is not (only) an import."""
+        return None if self.names is None else self.names.qualified(expr)
+
+    def pruner_class(self, call: "ast.Call") -> str | None:
+        """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
+        name = None if self.names is None else self.names.qualified(call.func)
+        return None if name is None else self.api.pruner_classes.get(name)
+
+    def code(self, node: "ast.AST", limit: int = 60) -> str:
+        """The node's code as written, on one line, for messages."""
+        text = " ".join(self.text.segment(node).split()) if self.text is not None else ""
+        return text if len(text) <= limit else text[: limit - 3] + "..."
