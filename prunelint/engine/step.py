@@ -1,56 +1,55 @@
-"""Parse one file and collect its facts and per-file findings: the unit of work of a job."""
+"""Parse one file and collect its facts and per-file findings: the unit of work of a job.
+
+The file is read once, by CPython's parser: the tree its syntax check makes anyway is walked
+once, by the fact collector, the flow recorder and every `NodeRule`/`FlowRule` together. libcst
+is imported and parsed only for a third-party `CstRule` (`prunelint.engine.cst_step`).
+"""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
-from prunelint.analysis.collector import FactCollector
-from prunelint.settings.apidata import ApiData
 from prunelint.analysis.deepstack import with_deep_stack
+from prunelint.analysis.facts import ModuleFacts
+from prunelint.analysis.parse import python_parse
 from prunelint.diagnostics import Diagnostic
 from prunelint.engine.results import FileResult
-from prunelint.analysis.imports import ImportNames
-from prunelint.analysis.parse import parse_module, python_parse
-from prunelint.analysis.positions import StatementLines
-from prunelint.rules.cst_rule import CstRule
-from prunelint.rules.node_rule import NodeRule
-from prunelint.model.names import ImportNames as AstImportNames
+from prunelint.io.source import Source, file_error
+from prunelint.io.vendored import imports_older_copy
+from prunelint.model.collector import FactCollector
+from prunelint.model.names import ImportNames
 from prunelint.model.reports import node_findings
 from prunelint.model.text import SourceText
 from prunelint.model.walk import walk
-from prunelint.rules.visitor import RuleVisitor, findings
-from prunelint.io.source import Source, file_error
-from prunelint.io.vendored import imports_older_copy
-from prunelint.analysis.traversal import visit_batched
+from prunelint.rules.base import Rule
+from prunelint.rules.flow_rule import FlowRule
+from prunelint.rules.node_rule import NodeRule
+from prunelint.settings.apidata import ApiData
 
 
-def analyse(
-    source: Source, api: ApiData, cst_rules: tuple[type[CstRule | NodeRule], ...], roots: tuple[str, ...] = ()
-) -> FileResult:
+def analyse(source: Source, api: ApiData, cst_rules: tuple[type[Rule], ...], roots: tuple[str, ...] = ()) -> FileResult:
+    """`cst_rules`: the selected per-file rules, of either kind."""
     if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and imports_older_copy(source.path, roots):
         cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
+    node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))
+    libcst_rules = tuple(r for r in cst_rules if not issubclass(r, NodeRule))
     with collection_paused():
-        verdict = python_parse(source)
-        if isinstance(verdict, Diagnostic):
-            return FileResult(source, None, [verdict])
-        node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))
-        libcst_rules = tuple(r for r in cst_rules if not issubclass(r, NodeRule))
+        tree = python_parse(source)
+        if isinstance(tree, Diagnostic):
+            return FileResult(source, None, [tree])
         try:
-            found = with_deep_stack(lambda: _read(source, api, node_rules, verdict))
-            lines = StatementLines.from_tree(source.text, verdict)
-            del verdict  # CPython's tree is large: it is not kept while libcst parses
-            result = with_deep_stack(lambda: _analyse(source, api, libcst_rules, lines))
-            result.diagnostics.extend(found)
-            return result
+            facts, found = with_deep_stack(lambda: _read(source, api, node_rules, tree))
+            if libcst_rules:
+                from prunelint.engine.cst_step import run_cst_rules
+
+                found.extend(run_cst_rules(source, api, libcst_rules, tree))
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
         except MemoryError:
             return FileResult(source, None, [file_error(source.filename, "too large to analyse: ran out of memory")])
+        return FileResult(source, facts, found)
 
 
 @contextmanager
@@ -70,44 +69,29 @@ def collection_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _read(source: Source, api: ApiData, node_rules: tuple[type[NodeRule], ...], tree) -> list[Diagnostic]:
-    """The rules written over CPython's tree, in one walk of it."""
-    if not node_rules:
-        return []
+def _read(
+    source: Source, api: ApiData, node_rules: tuple[type[NodeRule], ...], tree
+) -> tuple[ModuleFacts, list[Diagnostic]]:
+    """The facts and the findings of the rules written over CPython's tree, in one walk of it."""
     text = SourceText(source.text)
-    names = AstImportNames()
+    names = ImportNames()
+    collector = FactCollector(source.path, api, text)
     shared: dict = {}
     rules = [rule(source.filename, api, names, text, shared) for rule in node_rules]
-    walk(tree, [names, *rules])
-    return node_findings(rules, text)
-
-
-def _analyse(
-    source: Source, api: ApiData, cst_rules: tuple[type[CstRule], ...], lines: StatementLines
-) -> FileResult:
-    try:
-        module = parse_module(source.text)
-    except cst.ParserSyntaxError as exc:
-        message = f"libcst cannot parse this file: {exc.message}"
-        return FileResult(source, None, [file_error(source.filename, message, exc.raw_line, exc.raw_column + 1)])
-    names = ImportNames()
-    collector = FactCollector(source.path, api)
-    memo: dict = {}
-    rules = [rule(source.filename, api, names, memo) for rule in cst_rules]
-    batch: list[cst.BatchableCSTVisitor] = [names, collector]
+    visitors: list = [names, collector]
     parents = None
-    if any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
-        from prunelint.analysis.pruning_flow import FlowWalker
+    flow_rules = [rule for rule in rules if isinstance(rule, FlowRule)]
+    if flow_rules or any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
+        from prunelint.model.flow import FlowWalker
 
-        flow = FlowWalker(memo)  # ahead of the rules: its leave_Module runs before theirs
-        batch.append(flow)
+        flow = FlowWalker(shared)  # ahead of the rules: its leave_Module runs before theirs
+        visitors.append(flow)
         parents = flow.parents
-    batch.extend(RuleVisitor.for_rule(rule) for rule in rules)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    with ExitStack() as metadata:
-        # Metadata providers only for a (plugin) rule that declares one: none of ours does.
-        for visitor in batch:
-            if visitor.get_inherited_dependencies():
-                metadata.enter_context(visitor.resolve(wrapper))
-        visit_batched(module, batch, parents=parents)
-    return FileResult(source, collector.facts, findings(rules, module, lines))
+    walk(tree, [*visitors, *rules], parents=parents)
+    if flow_rules:
+        from prunelint.model.flow import module_flow
+
+        for scope in module_flow(tree, shared):
+            for rule in flow_rules:
+                rule.check_scope(scope)
+    return collector.facts, node_findings(rules, text)

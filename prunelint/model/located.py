@@ -8,8 +8,9 @@ of the same tree gives the same ordinals, in a worker and again in the main proc
 from __future__ import annotations
 
 import ast
+import warnings
 
-from prunelint.analysis.facts import Loc
+from prunelint.analysis.facts import Loc, Span
 
 
 class LocatedNodes:
@@ -39,3 +40,46 @@ class LocatedNodes:
 
     def _with_item(self, node: ast.withitem, loc: Loc) -> None:
         pass
+
+
+class _Recorded(LocatedNodes):
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[ast.AST] = []
+
+    def _call(self, node: ast.Call, loc: Loc) -> None:
+        self.nodes.append(node)
+
+    def _decorator(self, node: ast.expr, loc: Loc) -> None:
+        self.nodes.append(node)
+
+    def _with_item(self, node: ast.withitem, loc: Loc) -> None:
+        self.nodes.append(node.context_expr)
+
+
+class LocatedFile:
+    """A file that has already been analysed, parsed again (by CPython: cheap, and linear in the
+    file) for the positions and fixes of the findings that name its nodes by ordinal."""
+
+    def __init__(self, text: str) -> None:
+        from prunelint.analysis.deepstack import with_deep_stack
+        from prunelint.model.text import SourceText
+        from prunelint.model.walk import walk
+
+        self.text = text
+        self.source = SourceText(text)
+        # The same compile the analysis made: the file parsed then, so it parses now.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like were ignored then too
+            self.tree: ast.Module = compile(text, "<located>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        recorded = _Recorded()
+        with_deep_stack(lambda: walk(self.tree, [recorded]))
+        self._nodes = recorded.nodes
+
+    def node(self, loc: Loc) -> ast.AST:
+        return self._nodes[loc]
+
+    def span(self, loc: Loc) -> Span:
+        """The span of the node with this ordinal (a call, a decorator, a with-item's context)."""
+        node = self._nodes[loc]
+        return Span(self.source.start(node), self.source.end(node))

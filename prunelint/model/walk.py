@@ -21,9 +21,10 @@ VisitorMethod = Callable[[Any], Any]
 # Fields in the order their code is written, where that is not `ast`'s own `_fields` order.
 # Fields left out are never nodes (names, operators, contexts, constants).
 _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
-    ast.FunctionDef: ("decorator_list", "args", "returns", "body"),
-    ast.AsyncFunctionDef: ("decorator_list", "args", "returns", "body"),
-    ast.ClassDef: ("decorator_list", "bases", "keywords", "body"),
+    # `type_params` exists from Python 3.12 on; a field a node lacks is skipped.
+    ast.FunctionDef: ("decorator_list", "type_params", "args", "returns", "body"),
+    ast.AsyncFunctionDef: ("decorator_list", "type_params", "args", "returns", "body"),
+    ast.ClassDef: ("decorator_list", "type_params", "bases", "keywords", "body"),
     ast.IfExp: ("body", "test", "orelse"),
     ast.Call: ("func", "args", "keywords"),
     ast.Dict: ("keys", "values"),

@@ -1,21 +1,18 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.arguments import keyword_argument, literal
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import literal
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 _PARAMETER_ITERATORS = ("parameters", "named_parameters")
 # Builtins that cannot change requires_grad, so passing the model to them keeps it frozen.
 _HARMLESS_BUILTINS = frozenset({"print", "len", "isinstance", "hasattr", "repr", "str", "type", "id"})
 
 
-class FrozenParametersBeforeTracing(CstRule):
+class FrozenParametersBeforeTracing(NodeRule):
     """The model's parameters are frozen before a pruner or dependency graph is built.
 
     Torch-Pruning traces the model through autograd to find coupled layers. A parameter with
@@ -143,34 +140,35 @@ class Trainer:
 
     # One frame per function (and the module): frozen name -> how it was frozen. `depth` counts
     # the enclosing ifs, loops and trys, where a freeze may not run.
-    def visit_Module(self, node: "libcst.Module") -> None:
+    def visit_Module(self, node: ast.Module) -> None:
         self._frames: list[dict[str, str]] = [{}]
         self._depth: list[int] = [0]
         data = self.api.table("dependency_graph_building")
         self._graph_methods = frozenset(data.get("methods", ("build_dependency",)))
         self._self_returning = frozenset(data.get("self_returning", ()))
 
-    def _enter(self, node: "libcst.CSTNode") -> None:
+    def _enter(self, node: ast.AST) -> None:
         self._frames.append({})
         self._depth.append(0)
 
-    def _exit(self, node: "libcst.CSTNode") -> None:
+    def _exit(self, node: ast.AST) -> None:
         self._frames.pop()
         self._depth.pop()
 
-    visit_FunctionDef = _enter
-    leave_FunctionDef = _exit
+    visit_FunctionDef = visit_AsyncFunctionDef = _enter
+    leave_FunctionDef = leave_AsyncFunctionDef = _exit
     visit_Lambda = _enter
     leave_Lambda = _exit
     visit_ClassDef = _enter
     leave_ClassDef = _exit
 
-    def _deeper(self, node: "libcst.CSTNode") -> None:
+    def _deeper(self, node: ast.AST) -> None:
         self._depth[-1] += 1
 
-    def _shallower(self, node: "libcst.CSTNode") -> None:
+    def _shallower(self, node: ast.AST) -> None:
         self._depth[-1] -= 1
 
+    # `Try` as libcst's was: a `try` with `except*` (`TryStar` in both trees) was not counted.
     visit_If = _deeper
     leave_If = _shallower
     visit_While = _deeper
@@ -181,49 +179,73 @@ class Trainer:
     leave_Match = _shallower
     visit_IfExp = _deeper
     leave_IfExp = _shallower
-    visit_BooleanOperation = _deeper
-    leave_BooleanOperation = _shallower
+    visit_BoolOp = _deeper
+    leave_BoolOp = _shallower
+    # An `async for` is a loop that freezes nothing the rule judges.
+    visit_AsyncFor = _deeper
+    leave_AsyncFor = _shallower
 
-    def visit_For(self, node: "libcst.For") -> None:
+    def visit_For(self, node: ast.For) -> None:
         frozen = self._loop_freeze(node)
         if frozen is not None and self._depth[-1] == 0:
             self._frames[-1][frozen] = f"`requires_grad = False` over `{frozen}.{_iter_method(node)}()`"
         self._depth[-1] += 1
 
-    def leave_For(self, node: "libcst.For") -> None:
+    def leave_For(self, node: ast.For) -> None:
         self._depth[-1] -= 1
 
-    def _loop_freeze(self, node: "libcst.For") -> str | None:
+    def _loop_freeze(self, node: ast.For) -> str | None:
         """`model` for `for p in model.parameters(): p.requires_grad = False` (tuples too)."""
-        from prunelint.analysis.collector import dotted_name
-
         method = _iter_method(node)
-        if method is None or node.orelse is not None or node.asynchronous is not None:
+        if method is None or node.orelse:
             return None
         owner = dotted_name(node.iter.func.value)  # type: ignore[attr-defined]
         target = node.target
         if method == "named_parameters":
-            if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+            if not (type(target) is ast.Tuple and len(target.elts) == 2):
                 return None
-            target = target.elements[1].value
-        if owner is None or not isinstance(target, cst.Name) or not isinstance(node.body, cst.IndentedBlock):
+            target = target.elts[1]
+            if type(target) is ast.Starred:  # `for n, *p in ...`: libcst's StarredElement value
+                target = target.value
+        if owner is None or type(target) is not ast.Name or not self._indented_body(node):
             return None
         # Some statement of the body itself (not under an if) freezes the loop variable.
-        for statement in node.body.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if _freezes(small, target.value):
-                    return owner
+        for statement in node.body:
+            if _freezes(statement, target.id):
+                return owner
         return None
 
-    def visit_Call(self, node: "libcst.Call") -> None:
-        from prunelint.analysis.collector import dotted_name
+    def _indented_body(self, node: ast.For) -> bool:
+        """Whether the body is an indented block, not statements after the colon (libcst's
+        `IndentedBlock`, not its `SimpleStatementSuite`)."""
+        if self.text is None:
+            return True
+        text, iterable = self.text.text, node.iter
+        i, n = self.text.offset(iterable.end_lineno, iterable.end_col_offset), len(text)  # type: ignore[arg-type]
+        # Up to the colon: closing parentheses of the iterable, whitespace, comments.
+        while i < n and text[i] != ":":
+            if text[i] == "#":
+                while i < n and text[i] not in "\r\n":
+                    i += 1
+            else:
+                i += 1
+        i += 1
+        # After it: a line break (a comment first) starts a block; a statement is a suite.
+        while i < n:
+            char = text[i]
+            if char in " \t\f":
+                i += 1
+            elif char == "\\" and text[i + 1 : i + 2] in ("\n", "\r"):
+                i += 3 if text[i + 1 : i + 3] == "\r\n" else 2
+            else:
+                return char in "#\r\n"
+        return True
 
+    def visit_Call(self, node: ast.Call) -> None:
         frame = self._frames[-1]
         func = node.func
         # `x.requires_grad_(...)`: freezes x, or (anything but False) may re-enable something.
-        if isinstance(func, cst.Attribute) and func.attr.value == "requires_grad_":
+        if type(func) is ast.Attribute and func.attr == "requires_grad_":
             if _false_argument(node):
                 owner = dotted_name(func.value)
                 if owner is not None and self._depth[-1] == 0:
@@ -245,62 +267,63 @@ class Trainer:
         qualified = self.qualified_name(func)
         if qualified is not None and qualified.split(".")[0] in ("torch", "torch_pruning"):
             return
-        if isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS:
+        if type(func) is ast.Name and func.id in _HARMLESS_BUILTINS:
             return
-        for arg in node.args:
-            name = dotted_name(arg.value)
+        values = [arg.value if type(arg) is ast.Starred else arg for arg in node.args]
+        values.extend(keyword.value for keyword in node.keywords)
+        for value in values:
+            name = dotted_name(value)
             if name is not None:
                 for frozen in list(frame):
                     if frozen == name or frozen.startswith(name + ".") or name.startswith(frozen + "."):
                         del frame[frozen]
 
-    def _traced_model(self, node: "libcst.Call") -> "libcst.BaseExpression | None":
+    def _traced_model(self, node: ast.Call) -> ast.expr | None:
         """The model a pruner construction or `build_dependency` call traces, if it is one."""
         func = node.func
-        is_graph = isinstance(func, cst.Attribute) and func.attr.value in self._graph_methods
+        is_graph = type(func) is ast.Attribute and func.attr in self._graph_methods
         if not is_graph and self.pruner_class(node) is None:
             return None
-        for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "model":
-                return arg.value
+        model = keyword_argument(node, "model")
+        if model is not None:
+            return model
+        # The first argument as written: a plain positional one precedes every keyword.
         first = node.args[0] if node.args else None
-        if first is None or first.keyword is not None or first.star:
+        if first is None or type(first) is ast.Starred:
             return None
-        return first.value
+        return first
 
-    def visit_Assign(self, node: "libcst.Assign") -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._unfreeze_assignment(target.target, node.value)
+            self._unfreeze_assignment(target, node.value)
 
-    def visit_AugAssign(self, node: "libcst.AugAssign") -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._unfreeze_assignment(node.target, None)
 
-    def visit_AnnAssign(self, node: "libcst.AnnAssign") -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._unfreeze_assignment(node.target, node.value)
 
-    def leave_Assign(self, node: "libcst.Assign") -> None:
+    def leave_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._rebind(target.target, node.value)
+            self._rebind(target, node.value)
 
-    def leave_AnnAssign(self, node: "libcst.AnnAssign") -> None:
+    def leave_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._rebind(node.target, node.value)
 
-    def _unfreeze_assignment(self, target: "libcst.BaseExpression", value: "libcst.BaseExpression | None") -> None:
+    def _unfreeze_assignment(self, target: ast.expr, value: ast.expr | None) -> None:
         """`x.requires_grad = <anything but False>` may re-enable any parameter."""
-        if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad":
+        if type(target) is ast.Attribute and target.attr == "requires_grad":
             if value is None or literal(value) is not False:
                 self._frames[-1].clear()
 
-    def _rebind(self, target: "libcst.BaseExpression", value: "libcst.BaseExpression") -> None:
+    def _rebind(self, target: ast.expr, value: ast.expr | None) -> None:
         """A new value for the name unfreezes it, unless it is the module itself (`.cuda()`)."""
-        from prunelint.analysis.collector import dotted_name
-
         frame = self._frames[-1]
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._rebind(element.value, cst.Name("None"))
+        if type(target) in (ast.Tuple, ast.List):
+            for element in target.elts:  # type: ignore[attr-defined]
+                self._rebind(element.value if type(element) is ast.Starred else element, None)
             return
         name = dotted_name(target)
         if name is None or not any(f == name or f.startswith(name + ".") for f in frame):
@@ -312,56 +335,61 @@ class Trainer:
                 frame[frozen] = entry
 
 
-def _false_argument(call: "libcst.Call") -> bool:
+def _false_argument(call: ast.Call) -> bool:
     """`requires_grad_(False)` or `requires_grad_(requires_grad=False)`."""
-    if len(call.args) != 1:
+    if len(call.args) + len(call.keywords) != 1:
         return False
-    arg = call.args[0]
-    if arg.star or (arg.keyword is not None and arg.keyword.value != "requires_grad"):
-        return False
-    return literal(arg.value) is False
+    if call.args:
+        value = call.args[0]
+        if type(value) is ast.Starred:
+            return False
+    else:
+        keyword = call.keywords[0]
+        if keyword.arg != "requires_grad":  # `**kwargs` too
+            return False
+        value = keyword.value
+    return literal(value) is False
 
 
-def _iter_method(node: "libcst.For") -> str | None:
+def _iter_method(node: ast.For) -> str | None:
     iterable = node.iter
     if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in _PARAMETER_ITERATORS
+        type(iterable) is ast.Call
+        and type(iterable.func) is ast.Attribute
+        and iterable.func.attr in _PARAMETER_ITERATORS
         and not iterable.args
+        and not iterable.keywords
     ):
-        return iterable.func.attr.value
+        return iterable.func.attr
     return None
 
 
-def _freezes(small: "libcst.BaseSmallStatement", name: str) -> bool:
+def _freezes(statement: ast.stmt, name: str) -> bool:
     """`name.requires_grad = False` or `name.requires_grad_(False)`."""
-    if isinstance(small, cst.Assign) and literal(small.value) is False:
+    if type(statement) is ast.Assign and literal(statement.value) is False:
         return any(
-            isinstance(t.target, cst.Attribute)
-            and t.target.attr.value == "requires_grad"
-            and isinstance(t.target.value, cst.Name)
-            and t.target.value.value == name
-            for t in small.targets
+            type(t) is ast.Attribute and t.attr == "requires_grad" and type(t.value) is ast.Name and t.value.id == name
+            for t in statement.targets
         )
-    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-        func = small.value.func
+    if type(statement) is ast.Expr and type(statement.value) is ast.Call:
+        func = statement.value.func
         return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "requires_grad_"
-            and isinstance(func.value, cst.Name)
-            and func.value.value == name
-            and _false_argument(small.value)
+            type(func) is ast.Attribute
+            and func.attr == "requires_grad_"
+            and type(func.value) is ast.Name
+            and func.value.id == name
+            and _false_argument(statement.value)
         )
     return False
 
 
-def _self_returning_source(value: "libcst.BaseExpression", methods: frozenset[str]) -> str | None:
-    """`model` for `model.cuda()`, `model.to(device).eval()`: calls that return the module itself."""
-    from prunelint.analysis.collector import dotted_name
-
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in methods:
-        if value.func.attr.value == "requires_grad_" and not _false_argument(value):
+def _self_returning_source(value: ast.expr | None, methods: frozenset[str]) -> str | None:
+    """`model` for `model.cuda()`, `model.to(device).eval()`: calls that return the module itself.
+    None for no value (an element of a tuple target)."""
+    if value is None:
+        return None
+    while type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr in methods:
+        if value.func.attr == "requires_grad_" and not _false_argument(value):
             return None
         value = value.func.value
     return dotted_name(value)

@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
+import io
+import keyword
+import re
+import token
+import tokenize
+from dataclasses import dataclass
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.arguments import arguments, is_number, is_string, literal
+from prunelint.model.lists import ListTracker, comprehension_names
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import (
-    ListTracker,
-    arguments,
-    comprehension_string_name,
-    is_string,
-    literal,
-    is_number,
-    source,
-)
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 
-class IgnoredLayersNotModules(ListTracker, CstRule):
+class IgnoredLayersNotModules(ListTracker, NodeRule):
     """`ignored_layers` holds names, classes or parameters instead of module instances.
 
     Torch-Pruning 1.6.1 keeps an `ignored_layers` entry only if it is an `nn.Module` instance
@@ -151,7 +146,7 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         self.track_call(node)
         cls = self.pruner_class(node)
         if cls is None:
@@ -163,14 +158,38 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
         problem = self._problem(value)
         if problem is not None:
             # At the bad element (or the whole value), not at the call.
-            self.report(problem[2], self.MESSAGE.format(problem=problem[0], fix=problem[1]))
+            self.report(self._at(problem[2]), self.MESSAGE.format(problem=problem[0], fix=problem[1]))
 
-    def _problem(self, value: "libcst.BaseExpression") -> tuple[str, str, "libcst.CSTNode"] | None:
+    # Where libcst and `ast` part: libcst's `code_for_node` (the messages) includes a node's own
+    # parentheses, `ast`'s positions do not; libcst's positions leave out a generator
+    # expression's parentheses, `ast`'s include them.
+
+    def code(self, node: ast.AST, limit: int = 60) -> str:
+        """The node's code as written with its own parentheses, on one line, for messages."""
+        if self.text is None:
+            return super().code(node, limit)
+        start, end = self._tokens().parenthesized(node)
+        text = " ".join(self.text.text[start:end].split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def _at(self, node: ast.expr) -> "ast.AST | _Span":
+        """What to report on: a generator expression without its parentheses."""
+        if type(node) is not ast.GeneratorExp or self.text is None:
+            return node
+        return self._tokens().inside(node) or node
+
+    def _tokens(self) -> "_Tokens":
+        tokens = getattr(self, "_token_index", None)
+        if tokens is None:
+            tokens = self._token_index = _Tokens(self.text)  # type: ignore[arg-type]
+        return tokens
+
+    def _problem(self, value: ast.expr) -> tuple[str, str, ast.expr] | None:
         """What is wrong, how to fix it, and where: the element or the whole value; None if
         nothing is known."""
         if is_string(value):
             return (
-                f"is the string {source(value)}, which is iterated character by character",
+                f"is the string {self.code(value)}, which is iterated character by character",
                 "Pass a list of modules: `[model.fc]`.",
                 value,
             )
@@ -179,8 +198,8 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
             return f"is {bare[0]}, not a list", bare[1], value
         number = literal(value)
         if is_number(number) or isinstance(number, bool):
-            return f"is `{source(value)}`, not a list of modules", "Pass a list of modules.", value
-        if comprehension_string_name(value, self.STRING_YIELDING):
+            return f"is `{self.code(value)}`, not a list of modules", "Pass a list of modules.", value
+        if comprehension_names(value, self.STRING_YIELDING):
             return (
                 "lists module names from `named_modules()`",
                 "Keep the modules instead: `[m for name, m in model.named_modules() if ...]`.",
@@ -193,35 +212,36 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
                 return f"holds {found[0]}", found[1], element
         return None
 
-    def _elements(self, value: "libcst.BaseExpression") -> "list[libcst.BaseExpression] | None":
-        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            return [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
-        if isinstance(value, cst.Name):
-            return self.tracked(value.value)
-        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
-            return (self._elements(value.left) or []) + (self._elements(value.right) or [])
+    def _elements(self, value: ast.expr) -> list[ast.expr] | None:
+        kind = type(value)
+        if kind is ast.List or kind is ast.Tuple or kind is ast.Set:
+            return [e for e in value.elts if type(e) is not ast.Starred]  # type: ignore[attr-defined]
+        if kind is ast.Name:
+            return self.tracked(value.id)  # type: ignore[attr-defined]
+        if kind is ast.BinOp and type(value.op) is ast.Add:  # type: ignore[attr-defined]
+            return (self._elements(value.left) or []) + (self._elements(value.right) or [])  # type: ignore[attr-defined]
         return None
 
-    def _element_problem(self, element: "libcst.BaseExpression") -> tuple[str, str] | None:
+    def _element_problem(self, element: ast.expr) -> tuple[str, str] | None:
         data = self.api.table("ignored_layers")
         if is_string(element):
-            return f"the string {source(element)}", f"List the module itself, e.g. `model.{_attr(element)}`."
+            return f"the string {self.code(element)}", f"List the module itself, e.g. `model.{_attr(element)}`."
         if self.is_string_name(element):
             return (
-                f"`{source(element)}`, a module's name from `named_modules()`",
+                f"`{self.code(element)}`, a module's name from `named_modules()`",
                 "Append the module, not its name.",
             )
-        if isinstance(element, cst.Attribute) and element.attr.value in data.get("parameter_attributes", ()):
-            owner = source(element.value)
-            return f"`{source(element)}`, a parameter", f"List the module instead: `{owner}`."
+        if type(element) is ast.Attribute and element.attr in data.get("parameter_attributes", ()):
+            owner = self.code(element.value)
+            return f"`{self.code(element)}`, a parameter", f"List the module instead: `{owner}`."
         qualified = self.qualified_name(element)
         if qualified is not None:
             package, _, last = qualified.rpartition(".")
             packages = tuple(data.get("class_packages", ()))
             if last[:1].isupper() and not last.isupper() and _under(package, packages):
                 return (
-                    f"the class `{source(element)}`",
-                    f"List its instances: `[m for m in model.modules() if isinstance(m, {source(element)})]`.",
+                    f"the class `{self.code(element)}`",
+                    f"List its instances: `[m for m in model.modules() if isinstance(m, {self.code(element)})]`.",
                 )
         return None
 
@@ -230,6 +250,104 @@ def _under(package: str, roots: tuple[str, ...]) -> bool:
     return any(package == root or package.startswith(root + ".") for root in roots)
 
 
-def _attr(string: "libcst.BaseExpression") -> str:
-    value = getattr(string, "evaluated_value", None)
+def _attr(string: ast.expr) -> str:
+    value = string.value if type(string) is ast.Constant else None
     return value if isinstance(value, str) and value.isidentifier() else "fc"
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A range to report on that is no node of the tree (positions as `ast` gives them)."""
+
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+_TRIVIA = (token.COMMENT, token.NL, token.NEWLINE, token.INDENT, token.DEDENT, token.ENCODING, token.ENDMARKER)
+# A `(` after one of these opens a call's arguments (or a class's bases), not a parenthesised
+# expression: libcst gives those parentheses to the call.
+_CALLEE_TYPES = tuple(t for t in (token.NAME, token.NUMBER, token.STRING, getattr(token, "FSTRING_END", None)) if t)
+
+
+class _Tokens:
+    """The file's tokens, read only where a finding needs them (a node's parentheses)."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+        self._tokens: list[tokenize.TokenInfo] | None = None
+        self._starts: dict[tuple[int, int], int] = {}
+        self._ends: dict[tuple[int, int], int] = {}
+
+    def _read(self) -> list[tokenize.TokenInfo]:
+        if self._tokens is None:
+            lines = iter([line + "\n" for line in _NEWLINE.split(self.text.text)])
+            found: list[tokenize.TokenInfo] = []
+            try:
+                for tok in tokenize.generate_tokens(lambda: next(lines, "")):
+                    if tok.type not in _TRIVIA:
+                        found.append(tok)
+            except (tokenize.TokenError, SyntaxError):
+                found = []
+            self._tokens = found
+            for index, tok in enumerate(found):
+                self._starts[tok.start] = index
+                self._ends[tok.end] = index
+        return self._tokens
+
+    def _indices(self, node: ast.AST) -> tuple[int, int] | None:
+        text = self.text
+        start = (node.lineno, text.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        end = (node.end_lineno, text.column(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
+        self._read()
+        first, last = self._starts.get(start), self._ends.get(end)
+        return None if first is None or last is None else (first, last)
+
+    def _offset(self, row: int, column: int) -> int:
+        return self.text.offset(row, 0) + column
+
+    def parenthesized(self, node: ast.AST) -> tuple[int, int]:
+        """Character offsets of the node's code with the parentheses libcst gives it."""
+        text = self.text
+        start = text.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        rest = text.text[end:].lstrip(" \t\f\r\n\\")
+        if not rest.startswith((")", "#")):
+            return start, end  # no parenthesis can close after it
+        found = self._indices(node)
+        if found is None:
+            return start, end
+        tokens = self._read()
+        first, last = found
+        while (
+            first > 0
+            and last + 1 < len(tokens)
+            and tokens[first - 1].string == "("
+            and tokens[last + 1].string == ")"
+            and not (first > 1 and _callee(tokens[first - 2]))
+        ):
+            first, last = first - 1, last + 1
+        return self._offset(*tokens[first].start), self._offset(*tokens[last].end)
+
+    def inside(self, node: ast.AST) -> _Span | None:
+        """The range of what a node's first and last tokens (its parentheses) enclose."""
+        found = self._indices(node)
+        if found is None:
+            return None
+        tokens = self._read()
+        first, last = found
+        if last - first < 2 or tokens[first].string != "(" or tokens[last].string != ")":
+            return None
+        (row, column), (end_row, end_column) = tokens[first + 1].start, tokens[last - 1].end
+        return _Span(row, self._bytes(row, column), end_row, self._bytes(end_row, end_column))
+
+    def _bytes(self, row: int, column: int) -> int:
+        return len(self.text.line(row)[:column].encode("utf-8"))
+
+
+def _callee(tok: tokenize.TokenInfo) -> bool:
+    if tok.type == token.NAME:
+        return not keyword.iskeyword(tok.string)
+    return tok.type in _CALLEE_TYPES or tok.string in (")", "]", "}")

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
+from prunelint.model.arguments import arguments, is_empty_container, literal
+from prunelint.model.lists import ListTracker
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import ListTracker, arguments, is_empty_container, literal
-from prunelint.analysis.lazy import cst
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 
-class NoIgnoredLayers(ListTracker, CstRule):
+class NoIgnoredLayers(ListTracker, NodeRule):
     """A pruner is built with no `ignored_layers`, or an empty one.
 
     Without `ignored_layers` every layer may be pruned, the final classifier included: its
@@ -93,7 +90,7 @@ pruner = MetaPruner(model, x, imp, ch_sparsity=0.5)
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         self.track_call(node)
         cls = self.pruner_class(node)
         if cls is None:
@@ -107,5 +104,5 @@ pruner = MetaPruner(model, x, imp, ch_sparsity=0.5)
             return
         if is_empty_container(value) or literal(value) is None:
             self.report(node, self.MESSAGE.format(cls=cls, what="with an empty `ignored_layers`"))
-        elif isinstance(value, cst.Name) and self.tracked(value.value) == []:
-            self.report(node, self.MESSAGE.format(cls=cls, what=f"with `{value.value}` still empty"))
+        elif type(value) is ast.Name and self.tracked(value.id) == []:
+            self.report(node, self.MESSAGE.format(cls=cls, what=f"with `{value.id}` still empty"))

@@ -1,17 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.arguments import arguments, is_empty_container, is_number, literal
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import arguments, is_empty_container, is_number, literal, source
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 
-class PruningRatioOutOfRange(CstRule):
+class PruningRatioOutOfRange(NodeRule):
     """A literal pruning ratio is 0 or less, or 1 or more.
 
     `pruning_ratio` (and its deprecated alias `ch_sparsity`) is the fraction of channels to
@@ -117,7 +113,7 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         cls = self.pruner_class(node)
         if cls is None:
             return
@@ -138,16 +134,57 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
             return
         for name in keywords.get("ratio_dict", ()):
             value = args.get(name)
-            if not isinstance(value, cst.Dict):
+            if type(value) is not ast.Dict:
                 continue
-            for element in value.elements:
-                if not isinstance(element, cst.DictElement):
+            for index, (key, item) in enumerate(zip(value.keys, value.values)):
+                if key is None:  # `**other`
                     continue
-                number = literal(element.value)
+                number = literal(item)
                 if is_number(number) and not 0 < number < 1:
-                    what = f"`{name}[{source(element.key)}]`"
+                    what = f"`{name}[{self._key_code(value, index)}]`"
                     self.report(node, self._message(what, number, in_dict=True))
                     return
+
+    def _key_code(self, table: ast.Dict, index: int, limit: int = 60) -> str:
+        """The code of the dict's `index`-th key with the parentheses written around it, as
+        libcst gave it for messages (`(model.fc)`, `( # comment model.fc)`)."""
+        key = table.keys[index]
+        if self.text is None:
+            return self.code(key, limit)  # type: ignore[arg-type]
+        text, at = self.text.text, self.text.offset
+        start, end = at(key.lineno, key.col_offset), at(key.end_lineno, key.end_col_offset)  # type: ignore[union-attr, arg-type]
+        # Between the previous entry (or the `{`) and the key, and between the key and its value,
+        # there are only punctuation, blanks and comments: the parentheses are counted there.
+        if index:
+            previous = table.values[index - 1]
+            low = at(previous.end_lineno, previous.end_col_offset)  # type: ignore[arg-type]
+        else:
+            low = at(table.lineno, table.col_offset) + 1
+        value = table.values[index]
+        high = at(value.lineno, value.col_offset)
+        before = _without_comments(text[low:start])
+        after = _without_comments(text[end:high])
+        opening = [i for i, c in enumerate(before) if c == "("]
+        closing = [i for i, c in enumerate(after) if c == ")"]
+        # Only the parentheses right next to the key (blanks between) are its own.
+        own_open = 0
+        for i in reversed(range(len(before))):
+            if before[i] == "(":
+                own_open += 1
+            elif before[i] not in _BLANK:
+                break
+        own_close = 0
+        for c in after:
+            if c == ")":
+                own_close += 1
+            elif c not in _BLANK:
+                break
+        pairs = min(own_open, own_close)
+        if pairs:
+            start = low + opening[-pairs]
+            end = end + closing[pairs - 1] + 1
+        code = " ".join(text[start:end].split())
+        return code if len(code) <= limit else code[: limit - 3] + "..."
 
     @staticmethod
     def _sweeps(args) -> bool:
@@ -186,3 +223,13 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
             effect = "It prunes nothing, silently."
         shown = int(value) if float(value).is_integer() else value
         return self.MESSAGE.format(what=what, value=shown, effect=effect)
+
+
+_BLANK = " \t\f\r\n\\"
+
+
+def _without_comments(text: str) -> str:
+    """Text between two tokens with each comment blanked out (no string can be there)."""
+    if "#" not in text:
+        return text
+    return "".join(line.split("#", 1)[0].ljust(len(line)) for line in text.splitlines(keepends=True))

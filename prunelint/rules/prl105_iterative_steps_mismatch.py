@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import CallEvent, PrunerVar, ScopeFlow, common_prefix, int_literal, pruner_vars
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, PrunerVar, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class IterativeStepsMismatch(CstRule):
+class IterativeStepsMismatch(FlowRule):
     """`iterative_steps=N` does not match how often `step()` is called.
 
     A pruner built with `iterative_steps=N` spreads `pruning_ratio` over N calls of `step()`: the
@@ -34,7 +29,6 @@ class IterativeStepsMismatch(CstRule):
         "Call `step()` exactly {n} times, or set `iterative_steps={k}`."
     )
     PREFILTER_WORDS = ("iterative_steps",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -148,14 +142,11 @@ for epoch in range(2):
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
+    def check_scope(self, scope: ScopeFlow) -> None:
+        for pruner in pruner_vars(scope, self):
+            self._check(scope, pruner)
 
-        for scope in module_flow(original_node, self.memo):
-            for pruner in pruner_vars(scope, self):
-                self._check(scope, pruner)
-
-    def _check(self, scope: "ScopeFlow", pruner: "PrunerVar") -> None:
+    def _check(self, scope: ScopeFlow, pruner: PrunerVar) -> None:
         n = _literal_count(scope, pruner.argument("iterative_steps"))
         if n is None:
             return
@@ -180,22 +171,18 @@ for epoch in range(2):
         self.report(steps[0].node, message)
 
 
-def _literal_count(scope: "ScopeFlow", expr: "libcst.BaseExpression | None") -> int | None:
-    from prunelint.analysis.pruning_flow import int_literal
-
-    if isinstance(expr, cst.Name):
+def _literal_count(scope: ScopeFlow, expr: ast.expr | None) -> int | None:
+    if type(expr) is ast.Name:
         # One binding, even in a loop: a literal is the same value on every iteration.
-        bindings = scope.bindings_of(expr.value)
+        bindings = scope.bindings_of(expr.id)
         if len(bindings) != 1 or bindings[0].kind != "assign":
             return None
         expr = bindings[0].value
     return int_literal(expr)
 
 
-def _times(scope: "ScopeFlow", pruner: "PrunerVar", step: "CallEvent") -> int | None:
+def _times(scope: ScopeFlow, pruner: PrunerVar, step: CallEvent) -> int | None:
     """How many times the `step()` call runs per construction; None if the code does not say."""
-    from prunelint.analysis.pruning_flow import common_prefix
-
     built = pruner.binding.chain
     shared = common_prefix(built, step.chain)
     if any(frame.kind not in ("with", "try") for frame in built[shared:]):
@@ -207,20 +194,21 @@ def _times(scope: "ScopeFlow", pruner: "PrunerVar", step: "CallEvent") -> int | 
         if frame.kind != "for":
             return None
         loop = frame.node
-        assert isinstance(loop, cst.For)
+        assert type(loop) is ast.For or type(loop) is ast.AsyncFor
         k = _range_length(scope, loop.iter)
-        if k is None or _exits_early(loop.body):
+        if k is None or any(_exits_early(statement) for statement in loop.body):
             return None
         count *= k
     return count
 
 
-def _range_length(scope: "ScopeFlow", expr: "libcst.BaseExpression") -> int | None:
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "range"):
+def _range_length(scope: ScopeFlow, expr: ast.expr) -> int | None:
+    if not (type(expr) is ast.Call and type(expr.func) is ast.Name and expr.func.id == "range"):
         return None
-    if scope.bindings_of("range") or any(a.keyword is not None or a.star for a in expr.args):
+    # A keyword, `*args` or `**kwargs`: the bounds are unclear.
+    if scope.bindings_of("range") or expr.keywords or any(type(a) is ast.Starred for a in expr.args):
         return None
-    bounds = [_literal_count(scope, a.value) for a in expr.args]
+    bounds = [_literal_count(scope, a) for a in expr.args]
     if any(b is None for b in bounds):
         return None
     if len(bounds) == 1:
@@ -230,15 +218,19 @@ def _range_length(scope: "ScopeFlow", expr: "libcst.BaseExpression") -> int | No
     return None
 
 
-def _exits_early(node: "libcst.CSTNode", nested_loop: bool = False) -> bool:
-    """A `break`/`continue` of this loop, or a `return`, in its body."""
-    for child in node.children:
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(child, cst.Return):
-            return True
-        if isinstance(child, (cst.Break, cst.Continue)) and not nested_loop:
-            return True
-        if _exits_early(child, nested_loop or isinstance(child, (cst.For, cst.While))):
-            return True
-    return False
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _exits_early(node: ast.AST, nested_loop: bool = False) -> bool:
+    """A `break`/`continue` of this loop, or a `return`, in `node` (a statement of its body)."""
+    kind = type(node)
+    if kind in _SCOPES:
+        return False
+    if kind is ast.Return:
+        return True
+    if (kind is ast.Break or kind is ast.Continue) and not nested_loop:
+        return True
+    # Everything inside a nested loop (its `else:` too, as libcst's children were) belongs to it.
+    nested = nested_loop or kind in _LOOPS
+    return any(_exits_early(child, nested) for child in ast.iter_child_nodes(node))

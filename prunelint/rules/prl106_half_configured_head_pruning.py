@@ -1,18 +1,17 @@
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
+from prunelint.model.arguments import NOT_LITERAL, arguments, is_empty_container, is_number, literal
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import NOT_LITERAL, arguments, is_empty_container, is_number, literal
-from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.node_rule import NodeRule
 
 if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.rules.construction import Arguments
+    from prunelint.model.arguments import Arguments
 
 
-class HalfConfiguredHeadPruning(CstRule):
+class HalfConfiguredHeadPruning(NodeRule):
     """Head pruning is half configured: heads are silently not pruned.
 
     Torch-Pruning 1.6.1 removes whole attention heads only when three arguments agree:
@@ -103,7 +102,7 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, prune_num_heads=True,
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         cls = self.pruner_class(node)
         if cls is None:
             return
@@ -162,13 +161,11 @@ def _ratio_state(args: "Arguments", ratios: tuple[str, ...]) -> str:
     return state
 
 
-def _dict_has_positive(value: "libcst.BaseExpression") -> bool:
-    from prunelint.analysis.lazy import cst
-
-    if not isinstance(value, cst.Dict):
+def _dict_has_positive(value: ast.expr) -> bool:
+    if type(value) is not ast.Dict:
         return False
-    for element in value.elements:
-        number = literal(element.value) if isinstance(element, cst.DictElement) else NOT_LITERAL
+    for key, item in zip(value.keys, value.values):
+        number = literal(item) if key is not None else NOT_LITERAL  # a None key: `**other`
         if is_number(number) and number > 0:
             return True
     return False

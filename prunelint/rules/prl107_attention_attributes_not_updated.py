@@ -1,26 +1,25 @@
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.arguments import arguments, is_empty_container, literal
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import arguments, is_empty_container, literal
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeRule
 
 
 @dataclass
 class _Construction:
-    call: "libcst.Call"
+    call: ast.Call
     target: str
     order: int
     scope: int
 
 
-class AttentionAttributesNotUpdated(CstRule):
+class AttentionAttributesNotUpdated(NodeRule):
     """Attention heads are pruned, but the attention modules' head attributes are never updated.
 
     Pruning changes the q/k/v projections' weights, not the numbers an attention module's forward
@@ -136,7 +135,7 @@ def prune(model, x, imp, heads):
         ),
     ]
 
-    def visit_Module(self, node: "libcst.Module") -> None:
+    def visit_Module(self, node: ast.Module) -> None:
         self._order = 0
         self._scopes = [0]
         self._next_scope = 1
@@ -148,15 +147,17 @@ def prune(model, x, imp, heads):
         self._config = data.get("config", "config")
         self._step = data.get("step_method", "step")
 
-    def _enter(self, node: "libcst.CSTNode") -> None:
+    def _enter(self, node: ast.AST) -> None:
         self._scopes.append(self._next_scope)
         self._next_scope += 1
 
-    def _exit(self, node: "libcst.CSTNode") -> None:
+    def _exit(self, node: ast.AST) -> None:
         self._scopes.pop()
 
     visit_FunctionDef = _enter
     leave_FunctionDef = _exit
+    visit_AsyncFunctionDef = _enter
+    leave_AsyncFunctionDef = _exit
     visit_Lambda = _enter
     leave_Lambda = _exit
 
@@ -164,47 +165,54 @@ def prune(model, x, imp, heads):
         self._order += 1
         return self._order
 
-    def visit_Assign(self, node: "libcst.Assign") -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._assigned(target.target)
+            self._assigned(target)
         if len(node.targets) == 1:
-            self._construction(node.targets[0].target, node.value)
+            self._construction(node.targets[0], node.value)
 
-    def visit_AnnAssign(self, node: "libcst.AnnAssign") -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._assigned(node.target)
             self._construction(node.target, node.value)
 
-    def visit_AugAssign(self, node: "libcst.AugAssign") -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._assigned(node.target)
 
-    def visit_Call(self, node: "libcst.Call") -> None:
-        from prunelint.analysis.collector import dotted_name
-
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == self._step:
+        if type(func) is ast.Attribute and func.attr == self._step:
             receiver = dotted_name(func.value)
             if receiver is not None:
                 self._stepped.add(receiver)
-        elif isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 2:
-            name = node.args[1].value
-            if isinstance(name, cst.SimpleString) and name.evaluated_value in self._names:
+        elif type(func) is ast.Name and func.id == "setattr" and len(node.args) + len(node.keywords) >= 2:
+            name = _second_argument(node)
+            if type(name) is ast.Constant and name.value in self._names and self._one_string(name):
                 self._updates.append((self._tick(), self._scopes[-1]))
 
-    def _assigned(self, target: "libcst.BaseExpression") -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._assigned(element.value)
+    def _one_string(self, node: ast.Constant) -> bool:
+        """One string literal as written, not an implicit concatenation (`"num_" "heads"`),
+        which the libcst version of this rule did not read."""
+        if self.text is None:
+            return True
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(self.text.segment(node)).readline)
+            return sum(1 for t in tokens if t.type == tokenize.STRING) == 1
+        except (tokenize.TokenError, SyntaxError):
+            return True
+
+    def _assigned(self, target: ast.expr) -> None:
+        if type(target) in (ast.Tuple, ast.List):
+            for element in target.elts:  # type: ignore[attr-defined]
+                self._assigned(element.value if type(element) is ast.Starred else element)
             return
-        if not isinstance(target, cst.Attribute):
+        if type(target) is not ast.Attribute:
             return
-        if target.attr.value in self._names or _has_config(target.value, self._config):
+        if target.attr in self._names or _has_config(target.value, self._config):
             self._updates.append((self._tick(), self._scopes[-1]))
 
-    def _construction(self, target: "libcst.BaseExpression", value: "libcst.BaseExpression") -> None:
-        from prunelint.analysis.collector import dotted_name
-
-        if not isinstance(value, cst.Call):
+    def _construction(self, target: ast.expr, value: ast.expr) -> None:
+        if type(value) is not ast.Call:
             return
         cls = self.pruner_class(value)
         name = dotted_name(target)
@@ -223,7 +231,7 @@ def prune(model, x, imp, heads):
             return
         self._constructions.append(_Construction(value, name, self._tick(), self._scopes[-1]))
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
+    def leave_Module(self, original_node: ast.Module) -> None:
         names = ", ".join(f"`.{n}`" for n in sorted(self._names))
         for built in self._constructions:
             if built.target not in self._stepped:
@@ -233,10 +241,25 @@ def prune(model, x, imp, heads):
             self.report(built.call, self.MESSAGE.format(names=names))
 
 
-def _has_config(expr: "libcst.BaseExpression", config: str) -> bool:
+def _second_argument(call: ast.Call) -> ast.expr | None:
+    """The value of the call's second argument as written, whatever its kind (`*x` gives `x`, a
+    keyword its value), as the libcst version of this rule read `call.args[1].value`."""
+    if not call.keywords:
+        second = call.args[1] if len(call.args) > 1 else None
+    elif len(call.args) >= 2 and not any(type(a) is ast.Starred for a in call.args):
+        second = call.args[1]  # keywords follow plain positional arguments
+    else:
+        written = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+        second = written[1] if len(written) > 1 else None
+    if type(second) is ast.Starred or type(second) is ast.keyword:
+        return second.value
+    return second
+
+
+def _has_config(expr: ast.expr, config: str) -> bool:
     """True for `config`, `model.config`, `self.model.config.text_config`, ..."""
-    while isinstance(expr, cst.Attribute):
-        if expr.attr.value == config:
+    while type(expr) is ast.Attribute:
+        if expr.attr == config:
             return True
         expr = expr.value
-    return isinstance(expr, cst.Name) and expr.value == config
+    return type(expr) is ast.Name and expr.id == config

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
+import io
+import tokenize
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.arguments import arguments, is_string, keyword_argument
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import arguments, is_string, source
-from prunelint.rules.cst_rule import CstRule, NodeEdit, NodeFix
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
 
 
-class UnwrappedParametersShape(CstRule):
+class UnwrappedParametersShape(NodeRule):
     """`unwrapped_parameters` is not a list of `(parameter, dim)` tuples.
 
     Parameters that belong to no prunable layer (a ViT's `pos_embed` or `cls_token`) are
@@ -81,49 +79,102 @@ pruner = GroupNormPruner(model, x, importance=imp, unwrapped_parameters=["pos_em
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         value = self._argument(node)
         if value is None:
             return
-        if isinstance(value, cst.Dict):
+        if type(value) is ast.Dict:
             self.report(value, self.MESSAGE.format(problem="is a dict"), self._dict_fix(value))
             return
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+        if type(value) is ast.Call and type(value.func) is ast.Name and value.func.id == "dict":
             self.report(value, self.MESSAGE.format(problem="is a dict"))
             return
-        if not isinstance(value, (cst.List, cst.Tuple)):
+        if type(value) not in (ast.List, ast.Tuple):
             return
-        for element in value.elements:
-            item = element.value
-            if isinstance(element, cst.StarredElement):
+        for item in value.elts:  # type: ignore[attr-defined]
+            if type(item) is ast.Starred:
                 continue
             if is_string(item):
-                self.report(item, self.MESSAGE.format(problem=f"holds the name {source(item)}"))
+                self.report(item, self.MESSAGE.format(problem=f"holds the name {self._code(value, item)}"))
                 return
-            if isinstance(item, cst.Attribute):
-                self.report(item, self.MESSAGE.format(problem=f"holds the bare parameter `{source(item)}`"))
+            if type(item) is ast.Attribute:
+                self.report(item, self.MESSAGE.format(problem=f"holds the bare parameter `{self._code(value, item)}`"))
                 return
 
-    def _argument(self, node: "libcst.Call") -> "libcst.BaseExpression | None":
+    def _argument(self, node: ast.Call) -> ast.expr | None:
         cls = self.pruner_class(node)
         if cls is not None:
             return arguments(node, cls, self.api).get("unwrapped_parameters")
         func = node.func
         if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in self.api.tracing_methods
-            and isinstance(func.value, cst.Call)
+            type(func) is ast.Attribute
+            and func.attr in self.api.tracing_methods
+            and type(func.value) is ast.Call
             and self.qualified_name(func.value.func) in self.api.dependency_graph_classes
         ):
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value == "unwrapped_parameters":
-                    return arg.value
+            return keyword_argument(node, "unwrapped_parameters")
         return None
 
-    def _dict_fix(self, value: "libcst.Dict") -> NodeFix | None:
+    def _dict_fix(self, value: ast.Dict) -> NodeFix | None:
         pairs = []
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement):
+        for key, item in zip(value.keys, value.values):
+            if key is None:
                 return None  # `**other`: not a pair
-            pairs.append(f"({source(element.key)}, {source(element.value)})")
+            pairs.append(f"({self._code(value, key)}, {self._code(value, item)})")
         return NodeFix("Pass a list of (parameter, dim) tuples", (NodeEdit(value, "[" + ", ".join(pairs) + "]"),))
+
+    def _code(self, container: ast.expr, node: ast.expr) -> str:
+        """`self.code(node)`, with the parentheses around `node` as libcst's code of a node had
+        them, for an element, key or value of `container`."""
+        if self.text is not None:
+            start = self.text.offset(node.lineno, node.col_offset)
+            end = self.text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
+            first, last = _parenthesized(self.text.text, container, self.text.offset, start, end)
+            if (first, last) != (start, end):
+                text = " ".join(self.text.text[first:last].split())
+                return text if len(text) <= 60 else text[:57] + "..."
+        return self.code(node)
+
+
+def _parenthesized(text: str, container: ast.expr, offset, start: int, end: int) -> tuple[int, int]:
+    """The span from `start` to `end` widened by the parentheses around it (comments between
+    them too). Inside a list, tuple or dict literal no parenthesis next to an element is the
+    literal's own: a tuple's elements are followed by a comma."""
+    if text[start - 1 : start] not in ("(", " ", "\t", "\n", "\r", "\f", "\\"):
+        return start, end  # the usual case: no parenthesis, nothing to read
+    first = offset(container.lineno, container.col_offset)
+    last = offset(container.end_lineno, container.end_col_offset)
+    fragment = text[first:last]
+    lines = [0]
+    lines.extend(i + 1 for i, char in enumerate(fragment) if char == "\n")
+    opens: list[int] = []  # offsets of the '(' tokens right before `start`, nearest first
+    closes: list[int] = []  # of the ')' tokens right after `end`, nearest first
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(fragment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return start, end
+    skipped = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
+    located = [(first + lines[t.start[0] - 1] + t.start[1], t) for t in tokens if t.start[0] <= len(lines)]
+    for index, (at, token) in enumerate(located):
+        if at < start:
+            continue
+        # `index` is the node's first token: read back from it, then on from its end.
+        for before_at, before in reversed(located[:index]):
+            if before.type in skipped:
+                continue
+            if before.type == tokenize.OP and before.string == "(":
+                opens.append(before_at)
+                continue
+            break
+        for after_at, after in located[index:]:
+            if after_at < end or after.type in skipped:
+                continue
+            if after.type == tokenize.OP and after.string == ")":
+                closes.append(after_at + 1)
+                continue
+            break
+        break
+    count = min(len(opens), len(closes))
+    if count == 0:
+        return start, end
+    return opens[count - 1], closes[count - 1]

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
+from prunelint.model.flow import ScopeFlow, pruner_vars
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.flow_rule import FlowRule
 
 
-class SharedPrunerDict(CstRule):
+class SharedPrunerDict(FlowRule):
     """One `num_heads` (or `out_channel_groups`, `in_channel_groups`) dict is given to two pruners.
 
     `BasePruner.__init__` and `_prune` update these dicts in place (Torch-Pruning 1.6.1,
@@ -31,7 +29,6 @@ class SharedPrunerDict(CstRule):
         "`{keyword}=dict({name})`."
     )
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -62,29 +59,25 @@ def compare(model, x, groups):
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.lazy import cst
-        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
-
+    def check_scope(self, scope: ScopeFlow) -> None:
         keywords = self.api.table("shared_dicts").get("keywords", ())
-        for scope in module_flow(original_node, self.memo):
-            seen: dict[tuple[str, str], object] = {}
-            for pruner in sorted(pruner_vars(scope, self), key=lambda p: p.binding.index):
-                for keyword in keywords:
-                    value = pruner.argument(keyword)
-                    if not isinstance(value, cst.Name):
-                        continue
-                    key = (keyword, value.value)
-                    earlier = seen.get(key)
-                    seen[key] = pruner
-                    if earlier is None:
-                        continue
-                    rebound = any(
-                        earlier.binding.index < b.index < pruner.binding.index for b in scope.bindings_of(value.value)
-                    )
-                    if rebound:
-                        continue
-                    self.report(
-                        value,
-                        self.MESSAGE.format(keyword=keyword, name=value.value, first=earlier.name, second=pruner.name),
-                    )
+        seen: dict[tuple[str, str], object] = {}
+        for pruner in sorted(pruner_vars(scope, self), key=lambda p: p.binding.index):
+            for keyword in keywords:
+                value = pruner.argument(keyword)
+                if type(value) is not ast.Name:
+                    continue
+                key = (keyword, value.id)
+                earlier = seen.get(key)
+                seen[key] = pruner
+                if earlier is None:
+                    continue
+                rebound = any(
+                    earlier.binding.index < b.index < pruner.binding.index for b in scope.bindings_of(value.id)
+                )
+                if rebound:
+                    continue
+                self.report(
+                    value,
+                    self.MESSAGE.format(keyword=keyword, name=value.id, first=earlier.name, second=pruner.name),
+                )

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import (
+    CallEvent,
+    PrunerVar,
+    ScopeFlow,
+    escapes,
+    is_backward,
+    is_optimizer_call,
+    pruner_vars,
+    surely_before,
+    value_at,
+)
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, PrunerVar, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class GradientImportanceWithoutBackward(CstRule):
+class GradientImportanceWithoutBackward(FlowRule):
     """A gradient-based importance prunes without fresh gradients.
 
     `TaylorImportance`, `HessianImportance` and `OBDCImportance` (and their `Group*` forms)
@@ -37,7 +42,6 @@ class GradientImportanceWithoutBackward(CstRule):
         "missing gradients. Run `loss.backward()` on a batch right before `pruner.step()`."
     )
     PREFILTER_WORDS = ("TaylorImportance", "GroupTaylorImportance", "HessianImportance", "GroupHessianImportance", "OBDCImportance")
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -171,27 +175,22 @@ def main():
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
+    def check_scope(self, scope: ScopeFlow) -> None:
+        for pruner in pruner_vars(scope, self):
+            imp = self._importance(scope, pruner)
+            if imp is not None:
+                for step in pruner.steps():
+                    why = self._problem(scope, pruner, imp, step)
+                    if why is not None:
+                        self.report(step.node, self.MESSAGE.format(imp=imp[0], why=why))
+                        break
 
-        for scope in module_flow(original_node, self.memo):
-            for pruner in pruner_vars(scope, self):
-                imp = self._importance(scope, pruner)
-                if imp is not None:
-                    for step in pruner.steps():
-                        why = self._problem(scope, pruner, imp, step)
-                        if why is not None:
-                            self.report(step.node, self.MESSAGE.format(imp=imp[0], why=why))
-                            break
-
-    def _importance(self, scope: "ScopeFlow", pruner: "PrunerVar") -> tuple[str, str | None] | None:
+    def _importance(self, scope: ScopeFlow, pruner: PrunerVar) -> tuple[str, str | None] | None:
         """(class name, the variable holding it or None) for a gradient importance."""
-        from prunelint.analysis.pruning_flow import value_at
-
         expr = pruner.argument("importance", 2)
-        var = expr.value if isinstance(expr, cst.Name) else None
+        var = expr.id if type(expr) is ast.Name else None
         value, _ = value_at(scope, expr, pruner.binding.index, pruner.binding.chain)
-        if not isinstance(value, cst.Call):
+        if type(value) is not ast.Call:
             return None
         name = self.qualified_name(value.func)
         if name is None:
@@ -202,11 +201,7 @@ def main():
             return cls, var
         return None
 
-    def _problem(
-        self, scope: "ScopeFlow", pruner: "PrunerVar", imp: tuple[str, str | None], step: "CallEvent"
-    ) -> str | None:
-        from prunelint.analysis.pruning_flow import escapes, is_backward, surely_before
-
+    def _problem(self, scope: ScopeFlow, pruner: PrunerVar, imp: tuple[str, str | None], step: CallEvent) -> str | None:
         model = pruner.model
         if model is None or "." in model:
             return None
@@ -246,16 +241,14 @@ def main():
                 return None
         return "no `.backward()` runs before this step"
 
-    def _harmless(self, call: "libcst.Call") -> bool:
+    def _harmless(self, call: ast.Call) -> bool:
         """Torch-Pruning's own utilities (`tp.utils.count_ops_and_params(model, x)`) and
         constructors of the things that pruning uses leave `.grad` alone."""
         name = self.qualified_name(call.func) or ""
         return name.startswith("torch_pruning.") and "train" not in name
 
-    def _optimizer_names(self, scope: "ScopeFlow") -> set[str]:
-        from prunelint.analysis.pruning_flow import is_optimizer_call
-
+    def _optimizer_names(self, scope: ScopeFlow) -> set[str]:
         return {
             b.name for b in scope.bindings
-            if b.kind == "assign" and isinstance(b.value, cst.Call) and is_optimizer_call(self, b.value)
+            if b.kind == "assign" and type(b.value) is ast.Call and is_optimizer_call(self, b.value)
         }

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from prunelint.model.flow import (
+    LOOPS,
+    CallEvent,
+    PrunerVar,
+    ScopeFlow,
+    bool_literal,
+    common_prefix,
+    frames_between,
+    is_backward,
+    pruner_vars,
+)
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, PrunerVar, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class SparseTrainingOrder(CstRule):
+class SparseTrainingOrder(FlowRule):
     """Sparse training calls the pruner's regularizer in the wrong order.
 
     `pruner.regularize(model)` adds the sparsity penalty to the gradients that are already in
@@ -37,7 +41,6 @@ class SparseTrainingOrder(CstRule):
     # `regularize` alone is in torch's own docstrings; the receiver must be a pruner, either
     # built here (the shared words) or named like one, which the rule checks the same way.
     PREFILTER_WORDS = ("regularize&pruner",)
-    SHARED_PASSES = ("pruning_flow",)
 
     BEFORE_BACKWARD = (
         "`{call}()` runs before `backward()`, so the sparsity penalty is silently lost. It adds the "
@@ -159,28 +162,23 @@ pruner.regularize(model)
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
-
-        for scope in module_flow(original_node, self.memo):
-            pruners = {p.name: p for p in pruner_vars(scope, self)}
-            for call in scope.calls:
-                if call.method == "regularize" and self._is_pruner(call.receiver, pruners):
-                    self._check_before_backward(scope, call)
-            for pruner in pruners.values():
-                self._check_update(scope, pruner)
+    def check_scope(self, scope: ScopeFlow) -> None:
+        pruners = {p.name: p for p in pruner_vars(scope, self)}
+        for call in scope.calls:
+            if call.method == "regularize" and self._is_pruner(call.receiver, pruners):
+                self._check_before_backward(scope, call)
+        for pruner in pruners.values():
+            self._check_update(scope, pruner)
 
     @staticmethod
-    def _is_pruner(receiver: str | None, pruners: dict[str, "PrunerVar"]) -> bool:
+    def _is_pruner(receiver: str | None, pruners: dict[str, PrunerVar]) -> bool:
         """A pruner built here, or a name that says it is one (`pruner`, `self.pruner`): training
         functions take the pruner as a parameter."""
         if receiver is None:
             return False
         return receiver in pruners or "pruner" in receiver.rsplit(".", 1)[-1].lower()
 
-    def _check_before_backward(self, scope: "ScopeFlow", call: "CallEvent") -> None:
-        from prunelint.analysis.pruning_flow import LOOPS, frames_between, is_backward
-
+    def _check_before_backward(self, scope: ScopeFlow, call: CallEvent) -> None:
         for later in scope.calls:
             if later.index <= call.index or not is_backward(later, self):
                 continue
@@ -196,9 +194,7 @@ pruner.regularize(model)
                 self.report(call.node, self.BEFORE_BACKWARD.format(call=call.func))
             return
 
-    def _check_update(self, scope: "ScopeFlow", pruner: "PrunerVar") -> None:
-        from prunelint.analysis.pruning_flow import bool_literal, common_prefix, LOOPS
-
+    def _check_update(self, scope: ScopeFlow, pruner: PrunerVar) -> None:
         table = self.api.table("regularizing_pruners")
         if pruner.cls not in table.get("always", ()):
             if pruner.cls not in table.get("with_group_lasso", ()):

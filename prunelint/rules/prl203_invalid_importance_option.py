@@ -1,17 +1,15 @@
 from __future__ import annotations
 
+import ast
 import difflib
-from typing import TYPE_CHECKING
+import io
+import tokenize
 
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import source
-from prunelint.rules.cst_rule import CstRule, NodeEdit, NodeFix
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
 
 
-class InvalidImportanceOption(CstRule):
+class InvalidImportanceOption(NodeRule):
     """An importance gets a `normalizer` or `group_reduction` string that Torch-Pruning does not know.
 
     Torch-Pruning 1.6.1 stores both options when the importance is built and reads them only
@@ -69,9 +67,7 @@ imp = GroupTaylorImportance("average")
         ),
     ]
 
-    def visit_Call(self, node: "libcst.Call") -> None:
-        from prunelint.analysis.lazy import cst
-
+    def visit_Call(self, node: ast.Call) -> None:
         name = self.qualified_name(node.func)
         if name is None:
             return
@@ -80,31 +76,68 @@ imp = GroupTaylorImportance("average")
         signature = data.get("signatures", {}).get(cls)
         if signature is None or module not in data.get("modules", ()):
             return
-        positional = [a for a in node.args if a.keyword is None]
+        # In the order written; a positional argument's index counts `*args` before it.
+        options: list[tuple[str, ast.expr, ast.AST | None]] = []
         for index, arg in enumerate(node.args):
-            if arg.star:
+            if type(arg) is not ast.Starred and index < len(signature):
+                options.append((signature[index], arg, node.args[index - 1] if index else None))
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                options.append((keyword.arg, keyword.value, keyword))
+        if node.keywords and node.args:
+            options.sort(key=lambda option: (option[1].lineno, option[1].col_offset))
+        for keyword, value, before in options:
+            if keyword not in ("normalizer", "group_reduction") or not self._simple_string(value):
                 continue
-            if arg.keyword is not None:
-                keyword = arg.keyword.value
-            else:
-                position = positional.index(arg)
-                if position >= len(signature):
-                    continue
-                keyword = signature[position]
-            if keyword not in ("normalizer", "group_reduction") or not isinstance(arg.value, cst.SimpleString):
-                continue
-            value = arg.value.evaluated_value
-            if not isinstance(value, str) or self._known(keyword, value, data):
+            text = value.value  # type: ignore[attr-defined]
+            if self._known(keyword, text, data):
                 continue
             choices = data["normalizers"] if keyword == "normalizer" else data["group_reductions"]
-            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(text, choices, n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]!r}`?)" if close else f" (known: {', '.join(choices)})"
             fix = None
             if close:
-                quote = '"' if arg.value.value.endswith('"') else "'"
-                fix = NodeFix(f"Use `{close[0]!r}`", (NodeEdit(arg.value, f"{quote}{close[0]}{quote}"),))
+                quote = '"' if self.text.segment(value).endswith('"') else "'"
+                fix = NodeFix(f"Use `{close[0]!r}`", (NodeEdit(value, f"{quote}{close[0]}{quote}"),))
             what = "normalizer" if keyword == "normalizer" else "group reduction"
-            self.report(arg.value, self.MESSAGE.format(keyword=keyword, value=source(arg.value), what=what, hint=hint), fix)
+            written = self._with_parentheses(node, value, before)
+            self.report(value, self.MESSAGE.format(keyword=keyword, value=written, what=what, hint=hint), fix)
+
+    def _simple_string(self, value: ast.expr) -> bool:
+        """A single string literal (libcst's SimpleString): not bytes, not an f-string, not an
+        implicit concatenation."""
+        if type(value) is not ast.Constant or type(value.value) is not str:
+            return False
+        code = self.text.segment(value)
+        if code[-1:] not in ("'", '"'):
+            return False
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(f"({code})").readline)
+            return sum(1 for token in tokens if token.type == tokenize.STRING) == 1
+        except (tokenize.TokenError, SyntaxError):
+            return False
+
+    def _with_parentheses(self, call: ast.Call, value: ast.expr, before: ast.AST | None) -> str:
+        """`value`'s code with the parentheses around it (as libcst's node holds them), on one
+        line, for the message. `before` is the keyword of a keyword argument, or the argument
+        before a positional one (None for the first: the call's own parenthesis comes first)."""
+        text = self.text
+        if before is None:
+            start = text.offset(call.func.end_lineno, call.func.end_col_offset)  # type: ignore[arg-type]
+        elif type(before) is ast.keyword:
+            start = text.offset(before.lineno, before.col_offset)
+        else:
+            start = text.offset(before.end_lineno, before.end_col_offset)  # type: ignore[arg-type, attr-defined]
+        begin = text.offset(value.lineno, value.col_offset)
+        opening = _parentheses(text.text, start, begin, "(")
+        if before is None and opening:
+            opening.pop(0)  # the call's
+        if not opening:
+            return self.code(value)
+        end = text.offset(value.end_lineno, value.end_col_offset)  # type: ignore[arg-type]
+        closing = _parentheses(text.text, end, len(text.text), ")", len(opening))
+        code = " ".join(text.text[opening[0] : closing[-1] + 1].split())
+        return code if len(code) <= 60 else code[:57] + "..."
 
     @staticmethod
     def _known(keyword: str, value: str, data: dict) -> bool:
@@ -120,3 +153,20 @@ imp = GroupTaylorImportance("average")
                     return False
                 return True
         return False
+
+
+def _parentheses(text: str, start: int, end: int, paren: str, count: int | None = None) -> list[int]:
+    """The offsets of `paren` characters in `text[start:end]`, which holds no code but
+    punctuation, blanks and comments (up to `count` of them)."""
+    found: list[int] = []
+    i = start
+    while i < end and (count is None or len(found) < count):
+        char = text[i]
+        if char == "#":
+            while i < end and text[i] not in "\r\n":
+                i += 1
+            continue
+        if char == paren:
+            found.append(i)
+        i += 1
+    return found

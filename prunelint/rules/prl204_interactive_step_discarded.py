@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
+from prunelint.model.flow import ScopeFlow, bool_literal, pruner_vars
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.flow_rule import FlowRule
 
 
-class InteractiveStepDiscarded(CstRule):
+class InteractiveStepDiscarded(FlowRule):
     """`pruner.step(interactive=True)` is called and its result thrown away: nothing is pruned.
 
     With `interactive=True`, `step()` returns a generator of groups (Torch-Pruning 1.6.1,
@@ -26,7 +24,6 @@ class InteractiveStepDiscarded(CstRule):
         "use `for group in {call}: group.prune()`, or drop `interactive=True`."
     )
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -60,14 +57,11 @@ def prune(model, x, imp):
         super().__init__(*args, **kwargs)
         self._statements: set[int] = set()
 
-    def visit_Expr(self, node: "libcst.Expr") -> None:
+    def visit_Expr(self, node: ast.Expr) -> None:
         self._statements.add(id(node.value))
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import bool_literal, module_flow, pruner_vars
-
-        for scope in module_flow(original_node, self.memo):
-            for pruner in pruner_vars(scope, self):
-                for step in pruner.steps():
-                    if id(step.node) in self._statements and bool_literal(step.keyword("interactive")) is True:
-                        self.report(step.node, self.MESSAGE.format(call=f"{pruner.name}.step(interactive=True)"))
+    def check_scope(self, scope: ScopeFlow) -> None:
+        for pruner in pruner_vars(scope, self):
+            for step in pruner.steps():
+                if id(step.node) in self._statements and bool_literal(step.keyword("interactive")) is True:
+                    self.report(step.node, self.MESSAGE.format(call=f"{pruner.name}.step(interactive=True)"))

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
+from prunelint.model.flow import ScopeFlow, pruner_vars
 from prunelint.rules.base import Invalid
-from prunelint.rules.construction import source
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
+from prunelint.rules.flow_rule import FlowRule
 
 
-class RegularizeArguments(CstRule):
+class RegularizeArguments(FlowRule):
     """`regularize()` is called where it does nothing, or with the loss as its second argument.
 
     In Torch-Pruning 1.6.1 only the sparse-training pruners regularize
@@ -37,7 +34,6 @@ class RegularizeArguments(CstRule):
         "call `{receiver}.regularize(model)` after `loss.backward()`."
     )
     PREFILTER_WORDS = ("regularize&torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -76,23 +72,55 @@ pruner.regularize(model, loss)
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, pruner_vars
-
+    def check_scope(self, scope: ScopeFlow) -> None:
         table = self.api.table("regularize")
         no_op = table.get("no_op", ())
         second = table.get("second_parameter", {})
-        for scope in module_flow(original_node, self.memo):
-            for pruner in pruner_vars(scope, self):
-                for call in scope.method_calls(pruner.name, "regularize"):
-                    if call.index <= pruner.binding.index:
-                        continue
-                    text = f"{pruner.name}.regularize(...)"
-                    if pruner.cls in no_op:
-                        self.report(call.node, self.MESSAGE.format(call=text, problem=self.NO_OP.format(cls=pruner.cls)))
-                        continue
-                    parameter = second.get(pruner.cls)
-                    arg = call.positional(1)
-                    if parameter is not None and arg is not None:
-                        problem = self.SECOND.format(arg=source(arg), parameter=parameter, cls=pruner.cls, receiver=pruner.name)
-                        self.report(call.node, self.MESSAGE.format(call=text, problem=problem))
+        for pruner in pruner_vars(scope, self):
+            for call in scope.method_calls(pruner.name, "regularize"):
+                if call.index <= pruner.binding.index:
+                    continue
+                text = f"{pruner.name}.regularize(...)"
+                if pruner.cls in no_op:
+                    self.report(call.node, self.MESSAGE.format(call=text, problem=self.NO_OP.format(cls=pruner.cls)))
+                    continue
+                parameter = second.get(pruner.cls)
+                arg = call.positional(1)
+                if parameter is not None and arg is not None:
+                    written = self._with_parentheses(call.node.args[0], arg)
+                    problem = self.SECOND.format(arg=written, parameter=parameter, cls=pruner.cls, receiver=pruner.name)
+                    self.report(call.node, self.MESSAGE.format(call=text, problem=problem))
+
+    def _with_parentheses(self, before: ast.expr, arg: ast.expr) -> str:
+        """`self.code(arg)` with the parentheses written around the second positional argument
+        `arg` (libcst's node held them: `regularize(model, (loss))` passes `(loss)`). `before`
+        is the first positional argument: between the two there is only punctuation, blanks
+        and comments."""
+        text = self.text
+        if text is None:
+            return self.code(arg)
+        start = text.offset(before.end_lineno, before.end_col_offset)  # type: ignore[arg-type]
+        begin = text.offset(arg.lineno, arg.col_offset)
+        opening = _parentheses(text.text, start, begin, "(")
+        if not opening:
+            return self.code(arg)
+        end = text.offset(arg.end_lineno, arg.end_col_offset)  # type: ignore[arg-type]
+        closing = _parentheses(text.text, end, len(text.text), ")", len(opening))
+        code = " ".join(text.text[opening[0] : closing[-1] + 1].split())
+        return code if len(code) <= 60 else code[:57] + "..."
+
+
+def _parentheses(text: str, start: int, end: int, char: str, count: int | None = None) -> list[int]:
+    """The offsets of `char` in `text[start:end]`, which holds no code but punctuation, blanks
+    and comments (the first `count` of them)."""
+    found: list[int] = []
+    i = start
+    while i < end and (count is None or len(found) < count):
+        if text[i] == "#":
+            while i < end and text[i] not in "\r\n":
+                i += 1
+            continue
+        if text[i] == char:
+            found.append(i)
+        i += 1
+    return found

@@ -1,18 +1,26 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import (
+    Binding,
+    PruneEvent,
+    ScopeFlow,
+    calls_in,
+    is_optimizer_call,
+    prune_events,
+    rebound,
+    surely_before,
+)
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.flow_rule import FlowRule
 
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import Binding, ScopeFlow
+# The keywords that pass an optimizer its parameters (`model_or_params`: timm's factories).
+PARAMS_KEYWORDS = ("params", "model_or_params")
 
 
-class OptimizerBeforePruning(CstRule):
+class OptimizerBeforePruning(FlowRule):
     """An optimizer built before pruning is used after it.
 
     Pruning replaces a layer's weight with a new, smaller `nn.Parameter`. An optimizer built from
@@ -38,7 +46,6 @@ class OptimizerBeforePruning(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         # Rebuilt after the step.
@@ -135,45 +142,38 @@ def main(model, x):
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, prune_events
+    def check_scope(self, scope: ScopeFlow) -> None:
+        prunes = prune_events(scope, self)
+        if not prunes:
+            return
+        for binding in scope.bindings:
+            model = self._optimizer_model(binding)
+            if model is not None:
+                self._check(scope, binding, model, prunes)
 
-        for scope in module_flow(original_node, self.memo):
-            prunes = prune_events(scope, self)
-            if not prunes:
-                continue
-            for binding in scope.bindings:
-                model = self._optimizer_model(binding)
-                if model is not None:
-                    self._check(scope, binding, model, prunes)
-
-    def _optimizer_model(self, binding: "Binding") -> str | None:
+    def _optimizer_model(self, binding: Binding) -> str | None:
         """The model whose `.parameters()` an `opt = Optimizer(...)` is built from."""
-        from prunelint.analysis.collector import dotted_name
-        from prunelint.analysis.pruning_flow import calls_in, is_optimizer_call
-
         call = binding.value
-        if binding.kind != "assign" or "." in binding.name or not isinstance(call, cst.Call):
+        if binding.kind != "assign" or "." in binding.name or type(call) is not ast.Call:
             return None
         if not is_optimizer_call(self, call):
             return None
-        params = [a.value for a in call.args if a.keyword is None or a.keyword.value in ("params", "model_or_params")]
-        for expr in params[:1]:
-            for inner in calls_in(expr):
-                func = inner.func
-                if isinstance(func, cst.Attribute) and func.attr.value in ("parameters", "named_parameters"):
-                    return dotted_name(func.value)
-            if isinstance(expr, cst.Name) and self._factory(call):
-                return expr.value
+        expr = _first_params(call)
+        if expr is None:
+            return None
+        for inner in calls_in(expr):
+            func = inner.func
+            if type(func) is ast.Attribute and func.attr in ("parameters", "named_parameters"):
+                return dotted_name(func.value)
+        if type(expr) is ast.Name and self._factory(call):
+            return expr.id
         return None
 
-    def _factory(self, call: "libcst.Call") -> bool:
+    def _factory(self, call: ast.Call) -> bool:
         """timm's `create_optimizer_v2(model, ...)` takes the model itself."""
         return self.qualified_name(call.func) in self.api.table("optimizers").get("factories", ())
 
-    def _check(self, scope: "ScopeFlow", built: "Binding", model: str, prunes: list) -> None:
-        from prunelint.analysis.pruning_flow import rebound, surely_before
-
+    def _check(self, scope: ScopeFlow, built: Binding, model: str, prunes: list[PruneEvent]) -> None:
         for prune in prunes:
             if prune.model != model or prune.call.index < built.index:
                 continue
@@ -192,3 +192,17 @@ def main(model, x):
                 assert built.value is not None
                 self.report(built.value, self.MESSAGE.format(opt=built.name, model=model, how=how))
                 return
+
+
+def _first_params(call: ast.Call) -> ast.expr | None:
+    """The first argument, as written, that may hold the parameters: a positional one, a
+    `*args` or `**kwargs` (their value), or `params=`/`model_or_params=`."""
+    candidates: list[ast.expr | ast.keyword] = [*call.args]
+    candidates.extend(k for k in call.keywords if k.arg is None or k.arg in PARAMS_KEYWORDS)
+    if not candidates:
+        return None
+    if call.args and call.keywords:
+        # `f(lr=0.1, *params)`: a `*args` may follow keywords.
+        candidates.sort(key=lambda a: (a.lineno, a.col_offset))
+    first = candidates[0]
+    return first.value if type(first) is ast.Starred or type(first) is ast.keyword else first  # type: ignore[return-value]

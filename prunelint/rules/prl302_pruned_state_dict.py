@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import CallEvent, PruneEvent, ScopeFlow, calls_in, prune_events, pruned_before
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, PruneEvent, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class PrunedStateDict(CstRule):
+class PrunedStateDict(FlowRule):
     """A pruned model is saved as a plain `state_dict()`.
 
     A `state_dict()` holds tensors, not the architecture. After pruning, its shapes no longer
@@ -43,7 +39,6 @@ class PrunedStateDict(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -145,19 +140,16 @@ torch.save(model.state_dict(), "pruned.pth")
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow, prune_events
+    def check_scope(self, scope: ScopeFlow) -> None:
+        prunes = prune_events(scope, self)
+        if not prunes or self._records_structure(scope):
+            return
+        savers = self.api.table("saving").get("torch_save", ())
+        for call in scope.calls:
+            if self.qualified_name(call.node.func) in savers:
+                self._check(scope, call, prunes)
 
-        for scope in module_flow(original_node, self.memo):
-            prunes = prune_events(scope, self)
-            if not prunes or self._records_structure(scope):
-                continue
-            savers = self.api.table("saving").get("torch_save", ())
-            for call in scope.calls:
-                if self.qualified_name(call.node.func) in savers:
-                    self._check(scope, call, prunes)
-
-    def _records_structure(self, scope: "ScopeFlow") -> bool:
+    def _records_structure(self, scope: ScopeFlow) -> bool:
         table = self.api.table("saving")
         return any(
             self.qualified_name(c.node.func) in table.get("structure_savers", ())
@@ -165,16 +157,13 @@ torch.save(model.state_dict(), "pruned.pth")
             for c in scope.calls
         )
 
-    def _check(self, scope: "ScopeFlow", save: "CallEvent", prunes: "list[PruneEvent]") -> None:
-        from prunelint.analysis.collector import dotted_name
-        from prunelint.analysis.pruning_flow import calls_in, pruned_before
-
+    def _check(self, scope: ScopeFlow, save: CallEvent, prunes: list[PruneEvent]) -> None:
         saved = save.positional(0) or save.keyword("obj")
         if saved is None:
             return
         for inner in calls_in(saved):
             func = inner.func
-            if not (isinstance(func, cst.Attribute) and func.attr.value == "state_dict" and not inner.args):
+            if not (type(func) is ast.Attribute and func.attr == "state_dict" and not inner.args and not inner.keywords):
                 continue
             model = dotted_name(func.value)
             if model is None:

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
+from prunelint.model.flow import CallEvent, ScopeFlow, bool_literal, escapes, prune_events, pruned_before
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class PrunedHfConfig(CstRule):
+class PrunedHfConfig(FlowRule):
     """A pruned Hugging Face model is saved with its old config, or loaded ignoring sizes.
 
     `save_pretrained` writes `config.json` from `model.config`, which pruning does not touch:
@@ -33,7 +30,6 @@ class PrunedHfConfig(CstRule):
     # Both cases need a file that uses Torch-Pruning; `save_pretrained` alone is in every
     # Hugging Face script.
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     STALE_CONFIG = (
         "`{model}` was pruned by `{how}()` but `{model}.config` was not updated before "
@@ -138,28 +134,27 @@ model = AutoModelForSequenceClassification.from_pretrained("pruned", ignore_mism
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import bool_literal, module_flow, prune_events
-
-        table = self.api.table("huggingface")
+    def leave_Module(self, node: ast.Module) -> None:
+        self._table = self.api.table("huggingface")
         # Fine-tuning a classifier with new labels loads with ignore_mismatched_sizes on purpose:
         # only a file that uses Torch-Pruning is judged (not only files the prefilter let through).
-        prunes_here = self.names is not None and self.names.imports("torch_pruning")
-        for scope in module_flow(original_node, self.memo):
+        self._prunes_here = self.names is not None and self.names.imports("torch_pruning")
+
+    def check_scope(self, scope: ScopeFlow) -> None:
+        table = self._table
+        if self._prunes_here:
+            loaders = table.get("loaders", ())
             for call in scope.calls:
-                if prunes_here and call.method in table.get("loaders", ()) and bool_literal(call.keyword("ignore_mismatched_sizes")):
+                if call.method in loaders and bool_literal(call.keyword("ignore_mismatched_sizes")):
                     self.report(call.node, self.IGNORE_SIZES)
-            prunes = prune_events(scope, self)
-            if not prunes:
-                continue
-            for call in scope.calls:
-                if call.method in table.get("savers", ()) and call.receiver is not None:
-                    self._check_save(scope, call, prunes)
+        prunes = prune_events(scope, self)
+        if not prunes:
+            return
+        for call in scope.calls:
+            if call.method in table.get("savers", ()) and call.receiver is not None:
+                self._check_save(scope, call, prunes)
 
-    def _check_save(self, scope: "ScopeFlow", save: "CallEvent", prunes: list) -> None:
-        from prunelint.analysis.collector import dotted_name
-        from prunelint.analysis.pruning_flow import escapes, pruned_before
-
+    def _check_save(self, scope: ScopeFlow, save: CallEvent, prunes: list) -> None:
         model = save.receiver
         assert model is not None
         prune = pruned_before(scope, prunes, model, save.index, save.chain)
@@ -175,7 +170,16 @@ model = AutoModelForSequenceClassification.from_pretrained("pruned", ignore_mism
                 continue
             if call.receiver is not None and call.receiver.split(".")[-1] == "config":
                 return  # `model.config.update(...)`
-            if any((dotted_name(a.value) or "").split(".")[-1] == "config" for a in call.node.args):
+            if any(_ends_in_config(a) for a in call.node.args) or any(
+                _ends_in_config(k.value) for k in call.node.keywords
+            ):
                 return  # `setattr(model.config, ...)`
         how = prune.call.func or "prune"
         self.report(save.node, self.STALE_CONFIG.format(model=model, how=how, call=save.func))
+
+
+def _ends_in_config(arg: ast.expr) -> bool:
+    """An argument (`*x` read as `x`, as libcst's Arg.value was) naming a `config` attribute."""
+    if type(arg) is ast.Starred:
+        arg = arg.value
+    return (dotted_name(arg) or "").split(".")[-1] == "config"

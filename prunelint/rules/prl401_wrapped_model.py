@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import CallEvent, ScopeFlow, strip_same_object, value_at
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class WrappedModel(CstRule):
+class WrappedModel(FlowRule):
     """The model given to a pruner is scripted, traced, compiled or wrapped for parallelism.
 
     Torch-Pruning traces an `nn.Module` of ordinary layers. A `torch.jit.trace`/`torch.jit.script`
@@ -33,7 +29,6 @@ class WrappedModel(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     SCRIPTED = (
         "error: the pruner is given `{model}`, a TorchScript module from `{how}()`. Torch-Pruning "
@@ -120,24 +115,18 @@ pruner = tp.pruner.BasePruner(torch.jit.script(net), x, importance=imp)
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow
+    def check_scope(self, scope: ScopeFlow) -> None:
+        for call in scope.calls:
+            if self.pruner_class(call.node) is not None:
+                self._check(scope, call)
 
-        for scope in module_flow(original_node, self.memo):
-            for call in scope.calls:
-                if self.pruner_class(call.node) is not None:
-                    self._check(scope, call)
-
-    def _check(self, scope: "ScopeFlow", call) -> None:
-        from prunelint.analysis.collector import dotted_name
-        from prunelint.analysis.pruning_flow import strip_same_object, value_at
-
+    def _check(self, scope: ScopeFlow, call: CallEvent) -> None:
         table = self.api.table("model_wrappers")
         same = table.get("same_object_methods", ())
         expr = call.keyword("model") or call.positional(0)
         value, _ = value_at(scope, expr, call.index, call.chain)
         value = strip_same_object(value, same)
-        if not isinstance(value, cst.Call):
+        if type(value) is not ast.Call:
             return
         how = self.qualified_name(value.func)
         if how is None:

@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.flow import CallEvent, ScopeFlow, bool_literal, strip_same_object, value_at
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
-
-if TYPE_CHECKING:
-    import libcst
-
-    from prunelint.analysis.pruning_flow import CallEvent, ScopeFlow
+from prunelint.rules.flow_rule import FlowRule
 
 
-class CausalLmUseCache(CstRule):
+class CausalLmUseCache(FlowRule):
     """A causal language model is pruned with its KV cache on.
 
     With `use_cache=True` (the default of `*ForCausalLM` configs) the forward pass that builds
@@ -41,7 +37,6 @@ class CausalLmUseCache(CstRule):
     # training script of a tree without Torch-Pruning be parsed. The rule needs a pruner or a
     # DependencyGraph built in the same scope, which takes a Torch-Pruning import.
     PREFILTER_WORDS = ("torch_pruning",)
-    SHARED_PASSES = ("pruning_flow",)
 
     VALID = [
         """
@@ -103,54 +98,48 @@ def load_and_prune(name, x):
         ),
     ]
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.pruning_flow import module_flow
+    def check_scope(self, scope: ScopeFlow) -> None:
+        for call in scope.calls:
+            model = self._traced_model(call)
+            if model is not None:
+                self._check(scope, call, model)
 
-        for scope in module_flow(original_node, self.memo):
-            for call in scope.calls:
-                model = self._traced_model(call)
-                if model is not None:
-                    self._check(scope, call, model)
-
-    def _traced_model(self, call: "CallEvent") -> "libcst.BaseExpression | None":
+    def _traced_model(self, call: CallEvent) -> ast.expr | None:
         """The model argument of a pruner construction or a `build_dependency` call."""
         node = call.node
         if self.pruner_class(node) is not None:
             return call.keyword("model") or call.positional(0)
         func = node.func
         if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in self.api.tracing_methods
-            and isinstance(func.value, cst.Call)
+            type(func) is ast.Attribute
+            and func.attr in self.api.tracing_methods
+            and type(func.value) is ast.Call
             and self.qualified_name(func.value.func) in self.api.dependency_graph_classes
         ):
             return call.keyword("model") or call.positional(0)
         return None
 
-    def _check(self, scope: "ScopeFlow", call: "CallEvent", expr: "libcst.BaseExpression") -> None:
-        from prunelint.analysis.collector import dotted_name
-        from prunelint.analysis.pruning_flow import bool_literal, strip_same_object, value_at
-
-        if not isinstance(expr, cst.Name):
+    def _check(self, scope: ScopeFlow, call: CallEvent, expr: ast.expr) -> None:
+        if type(expr) is not ast.Name:
             return
         value, binding = value_at(scope, expr, call.index, call.chain)
         same = self.api.table("model_wrappers").get("same_object_methods", ())
         value = strip_same_object(value, same)
-        if binding is None or not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
+        if binding is None or type(value) is not ast.Call or type(value.func) is not ast.Attribute:
             return
         table = self.api.table("huggingface")
-        if value.func.attr.value not in table.get("loaders", ()):
+        if value.func.attr not in table.get("loaders", ()):
             return
         cls = (dotted_name(value.func.value) or "").rsplit(".", 1)[-1]
         causal = any(cls.endswith(s) for s in table.get("causal_suffixes", ())) or cls in table.get("causal_classes", ())
         if not causal:
             return
-        for arg in value.args:
-            if arg.star == "**":
+        for keyword in value.keywords:
+            if keyword.arg is None:  # `**kwargs`
                 return
-            if arg.keyword is not None and arg.keyword.value == "use_cache" and bool_literal(arg.value) is not True:
+            if keyword.arg == "use_cache" and bool_literal(keyword.value) is not True:
                 return
         if any(b.name.rsplit(".", 1)[-1] == "use_cache" and b.index < call.index for b in scope.bindings):
             return
         loader = dotted_name(value.func) or "from_pretrained"
-        self.report(call.node, self.MESSAGE.format(model=expr.value, loader=loader))
+        self.report(call.node, self.MESSAGE.format(model=expr.id, loader=loader))

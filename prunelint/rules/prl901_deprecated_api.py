@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
+import io
+import tokenize
+from typing import TYPE_CHECKING, Iterator
 
-from prunelint.analysis.lazy import cst
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule, NodeEdit, NodeFix
+from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
 
 if TYPE_CHECKING:
-    import libcst
+    from prunelint.model.text import SourceText
 
 
-class DeprecatedApi(CstRule):
+class DeprecatedApi(NodeRule):
     """A deprecated Torch-Pruning name or keyword is used.
 
     Torch-Pruning 1.6 keeps `MetaPruner` and `MagnitudePruner` only as aliases of `BasePruner`
@@ -125,124 +127,191 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, out_channel_groups=
         super().__init__(*args, **kwargs)
         self._classes: dict[str, str] = dict(self.api.table("deprecated_api").get("classes", {}))
         self._keywords: dict[str, str] = dict(self.api.table("deprecated_api").get("keywords", {}))
-        self._attributes: list[libcst.Attribute] = []
-        self._imports: list[libcst.ImportAlias] = []
-        self._calls: list[libcst.Call] = []
-        # Every plain Name node spelling a deprecated or replacement class name, and the names
-        # bound by anything but an import (params, loop targets, ...), to keep renames safe.
-        self._names: dict[str, list[libcst.Name]] = {}
+        # (attribute, its name, the span of the name): `tp.pruner.MetaPruner`, and the dotted
+        # names of imports, which libcst held as attributes too.
+        self._attributes: list[tuple[ast.expr, str, Span]] = []
+        self._imports: list[ast.alias] = []
+        self._calls: list[ast.Call] = []
+        # Every use of a deprecated or replacement class name as a plain name (a `Name`
+        # expression, or a name a pattern or type parameter spells), and the names bound by
+        # anything but an import (params, loop targets, ...), to keep renames safe.
+        self._names: dict[str, list[ast.AST]] = {}
         self._spellings = set(self._classes) | set(self._classes.values())  # the names that matter
-        self._not_plain: set[int] = set()
+        self._words = tuple(word for old, new in self._classes.items() for word in (old, new))
         self._bound: set[str] = set()
-        self._in_strings: set[str] = set()
+        self._strings: list[ast.expr] = []  # string literals that may spell one of `_words`
+        self._in_fstring = 0
         self._imported: dict[str, int] = {}  # local name -> how many imports bind it
+        self._file_has_words: bool | None = None
+        self._asked: list[ast.expr] = []  # expressions made to ask the import names about
 
     # -- collection (resolved in leave_Module, when every import has been seen) ------------------
-    def visit_Attribute(self, node: "libcst.Attribute") -> None:
-        if node.attr.value in self._spellings:
-            self._not_plain.add(id(node.attr))
-            if node.attr.value in self._classes:
-                self._attributes.append(node)
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in self._classes:
+            span, written = attribute_name(self.text, node)
+            if written == node.attr:
+                self._attributes.append((node, node.attr, span))
 
-    def visit_ImportAlias(self, node: "libcst.ImportAlias") -> None:
-        for name in _names_in(node.name) + (_names_in(node.asname.name) if node.asname else []):
-            self._not_plain.add(id(name))
-        if isinstance(node.name, cst.Name) and node.name.value in self._classes:
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for dotted, name, span in import_attributes(self.text, node, self._classes):
+            expr = expression(dotted)
+            self._asked.append(expr)  # kept alive: answers are remembered by the node's id
+            self._attributes.append((expr, name, span))
+
+    visit_ImportFrom = visit_Import
+
+    def visit_alias(self, node: ast.alias) -> None:
+        if node.name == "*":
+            return
+        if node.asname is not None:
+            self._bound.add(node.asname)
+        if "." not in node.name and node.name in self._classes:
             self._imports.append(node)
-        if node.asname is None:  # `import a.b` binds `a`; `from m import a` binds `a`
-            local = _names_in(node.name)[0].value
-        else:
-            local = _names_in(node.asname.name)[0].value if _names_in(node.asname.name) else ""
+        # `import a.b` binds `a`; `from m import a` binds `a`
+        local = node.name.split(".", 1)[0] if node.asname is None else node.asname
         self._imported[local] = self._imported.get(local, 0) + 1
 
-    def visit_ImportFrom(self, node: "libcst.ImportFrom") -> None:
-        if node.module is not None:
-            for name in _names_in(node.module):
-                self._not_plain.add(id(name))
-
-    def visit_Arg(self, node: "libcst.Arg") -> None:
-        if node.keyword is not None:
-            self._not_plain.add(id(node.keyword))
-
-    def visit_Call(self, node: "libcst.Call") -> None:
-        if any(arg.keyword is not None and arg.keyword.value in self._keywords for arg in node.args):
+    def visit_Call(self, node: ast.Call) -> None:
+        if any(keyword.arg in self._keywords for keyword in node.keywords):
             self._calls.append(node)
 
-    def visit_Name(self, node: "libcst.Name") -> None:
-        if node.value in self._spellings:
-            self._names.setdefault(node.value, []).append(node)
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in self._spellings and self.text.segment(node) == node.id:
+            self._names.setdefault(node.id, []).append(node)
 
-    def visit_SimpleString(self, node: "libcst.SimpleString") -> None:
-        for old, new in self._classes.items():
-            for word in (old, new):
-                if word in node.value:
-                    self._in_strings.add(word)
+    def _spelled(self, name: str | None, row: int, col: int) -> None:
+        """A name a pattern or a type parameter spells at (row, byte column) (a use, for libcst)."""
+        if name in self._spellings:
+            span, written = name_at(self.text, row, col)
+            if written == name:
+                self._names.setdefault(name, []).append(span)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        # `{k: p, **rest}`: `rest` follows the last pattern (or the brace), a comma and `**`.
+        if node.rest in self._spellings:
+            last = node.patterns[-1] if node.patterns else None
+            row, col = (last.end_lineno, last.end_col_offset) if last else (node.lineno, node.col_offset + 1)
+            found = _after(self.text, row, col, " \t\f,*)", node.end_lineno)  # type: ignore[arg-type]
+            if found is not None:
+                self._spelled(node.rest, *found)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        # `Cls(p, name=pattern)`: each name follows the pattern (or the class) before it.
+        previous: ast.AST = node.patterns[-1] if node.patterns else node.cls
+        for name, pattern in zip(node.kwd_attrs, node.kwd_patterns):
+            if name in self._spellings:
+                found = _after(
+                    self.text, previous.end_lineno, previous.end_col_offset, " \t\f,()", node.end_lineno  # type: ignore[arg-type]
+                )
+                if found is not None:
+                    self._spelled(name, *found)
+            previous = pattern
+
+    def _type_param(self, node: ast.AST) -> None:
+        # `T`, `*Ts`, `**P` (Python 3.12): the name follows the stars the node starts with.
+        name: str = node.name  # type: ignore[attr-defined]
+        if name in self._spellings:
+            found = _after(self.text, node.lineno, node.col_offset, " \t\f*", node.end_lineno)  # type: ignore[attr-defined]
+            if found is not None:
+                self._spelled(name, *found)
+
+    visit_TypeVar = visit_ParamSpec = visit_TypeVarTuple = _type_param
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if not self._in_fstring and type(node.value) in (str, bytes) and self._may_spell(node):
+            self._strings.append(node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        if not self._in_fstring and self._may_spell(node):
+            self._strings.append(node)
+        self._in_fstring += 1
+
+    def leave_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self._in_fstring -= 1
+
+    def _may_spell(self, node: ast.expr) -> bool:
+        if self._file_has_words is None:
+            self._file_has_words = any(word in self.text.text for word in self._words)
+        if not self._file_has_words:
+            return False
+        code = self.text.segment(node)
+        return any(word in code for word in self._words)
 
     # Bindings other than imports: a rename is unsafe where either name is bound this way.
-    def _bind(self, target: "libcst.CSTNode | None") -> None:
+    def _bind(self, target: ast.AST | None) -> None:
         if target is not None:
-            self._bound.update(name.value for name in _names_in(target))
+            self._bound.update(_names_in(target))
 
-    def visit_AssignTarget(self, node: "libcst.AssignTarget") -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._bind(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._bind(node.target)
 
-    def visit_AnnAssign(self, node: "libcst.AnnAssign") -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._bind(node.target)
 
-    def visit_AugAssign(self, node: "libcst.AugAssign") -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._bind(node.target)
 
-    def visit_For(self, node: "libcst.For") -> None:
+    visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
         self._bind(node.target)
 
-    def visit_CompFor(self, node: "libcst.CompFor") -> None:
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self._bind(node.optional_vars)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bound.add(node.name)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self._bind(node.target)
 
-    def visit_AsName(self, node: "libcst.AsName") -> None:
-        self._bind(node.name)
+    def visit_arg(self, node: ast.arg) -> None:
+        self._bound.add(node.arg)
 
-    def visit_NamedExpr(self, node: "libcst.NamedExpr") -> None:
-        self._bind(node.target)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self._bound.add(node.name)
 
-    def visit_Param(self, node: "libcst.Param") -> None:
-        self._bind(node.name)
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
 
-    def visit_FunctionDef(self, node: "libcst.FunctionDef") -> None:
-        self._bind(node.name)
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
+        self._bound.update(node.names)
 
-    def visit_ClassDef(self, node: "libcst.ClassDef") -> None:
-        self._bind(node.name)
+    visit_Nonlocal = visit_Global
 
-    def visit_Global(self, node: "libcst.Global") -> None:
-        for item in node.names:
-            self._bind(item.name)
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._bind(target)
 
-    def visit_Nonlocal(self, node: "libcst.Nonlocal") -> None:
-        for item in node.names:
-            self._bind(item.name)
+    def visit_MatchAs(self, node: ast.MatchAs | ast.MatchStar) -> None:
+        if node.name is not None:
+            self._bound.add(node.name)
 
-    def visit_Del(self, node: "libcst.Del") -> None:
-        self._bind(node.target)
-
-    def visit_MatchAs(self, node: "libcst.MatchAs") -> None:
-        self._bind(node.name)
-
-    def visit_MatchStar(self, node: "libcst.MatchStar") -> None:
-        self._bind(node.name)
+    visit_MatchStar = visit_MatchAs
 
     # -- reports ---------------------------------------------------------------------------------
-    def leave_Module(self, original_node: "libcst.Module") -> None:
+    def leave_Module(self, node: ast.Module) -> None:
         deprecated = self._deprecated_qualnames()
-        for node in self._attributes:
-            if self.qualified_name(node) in deprecated:
-                old, new = node.attr.value, self._classes[node.attr.value]
-                fix = NodeFix(f"Replace `{old}` with `{new}`", (NodeEdit(node.attr, new),))
-                self.report(node.attr, self._message(old, new, " (an alias kept for compatibility)"), fix)
+        for attribute, old, span in self._attributes:
+            if self.qualified_name(attribute) in deprecated:
+                new = self._classes[old]
+                fix = NodeFix(f"Replace `{old}` with `{new}`", (NodeEdit(span, new),))  # type: ignore[arg-type]
+                self.report(span, self._message(old, new, " (an alias kept for compatibility)"), fix)  # type: ignore[arg-type]
+        in_strings: set[str] | None = None
         for alias in self._imports:
             if self._imports_deprecated(alias, deprecated):
-                old = alias.name.value
+                old = alias.name
+                span, written = name_at(self.text, alias.lineno, alias.col_offset)
+                if written != old:
+                    continue
+                if in_strings is None and alias.asname is None:
+                    in_strings = self._words_in_strings()
                 message = self._message(old, self._classes[old], " (an alias kept for compatibility)")
-                self.report(alias.name, message, self._import_fix(alias))
+                self.report(span, message, self._import_fix(alias, span, in_strings or set()))  # type: ignore[arg-type]
         for call in self._calls:
             self._keyword_reports(call)
 
@@ -253,67 +322,332 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, out_channel_groups=
             if cls in self._classes and name.startswith("torch_pruning.")
         )
 
-    def _imports_deprecated(self, alias: "libcst.ImportAlias", deprecated: frozenset[str]) -> bool:
+    def _imports_deprecated(self, alias: ast.alias, deprecated: frozenset[str]) -> bool:
         # The alias's own local name resolves through the import: `MetaPruner` or `MP`.
-        local = alias.asname.name if alias.asname is not None else alias.name
-        if not isinstance(local, cst.Name):
-            return False
-        return self.qualified_name(cst.Name(local.value)) in deprecated
+        local = alias.asname if alias.asname is not None else alias.name
+        name = ast.Name(id=local)
+        self._asked.append(name)  # kept alive: answers are remembered by the node's id
+        return self.qualified_name(name) in deprecated
 
-    def _import_fix(self, alias: "libcst.ImportAlias") -> NodeFix | None:
-        old = alias.name.value
+    def _words_in_strings(self) -> set[str]:
+        """The class names (old and new) spelled inside a string literal of the file, as written:
+        in each simple string of a concatenation, and in the strings inside f-strings' fields."""
+        found: set[str] = set()
+        for node in self._strings:
+            for literal in _simple_strings(self.text.segment(node)):
+                found.update(word for word in self._words if word in literal)
+        return found
+
+    def _import_fix(self, alias: ast.alias, span: "Span", in_strings: set[str]) -> NodeFix | None:
+        old = alias.name
         new = self._classes[old]
         title = f"Import `{new}` instead of `{old}`"
         if alias.asname is not None:  # `MetaPruner as MP`: uses keep their own name
-            return NodeFix(title, (NodeEdit(alias.name, new),))
+            return NodeFix(title, (NodeEdit(span, new),))  # type: ignore[arg-type]
         # The uses are renamed too: only where both names mean nothing else in this file.
         if self._imported.get(old) != 1 or new in self._imported or old in self._bound or new in self._bound:
             return None
-        if old in self._in_strings or new in self._in_strings:
+        if old in in_strings or new in in_strings:
             return None
-        if any(id(n) not in self._not_plain for n in self._names.get(new, ())):
+        if self._names.get(new):
             return None
-        uses = [n for n in self._names.get(old, ()) if id(n) not in self._not_plain]
-        edits = (NodeEdit(alias.name, new),) + tuple(NodeEdit(n, new) for n in uses)
+        uses = sorted(self._names.get(old, ()), key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+        edits = (NodeEdit(span, new),) + tuple(NodeEdit(n, new) for n in uses)  # type: ignore[arg-type]
         return NodeFix(f"{title}, and rename its uses", edits)
 
-    def _keyword_reports(self, call: "libcst.Call") -> None:
+    def _keyword_reports(self, call: ast.Call) -> None:
         qualified = self.qualified_name(call.func)
         if qualified is None or not qualified.startswith("torch_pruning.") or self.pruner_class(call) is None:
             return
-        given = {arg.keyword.value for arg in call.args if arg.keyword is not None}
-        positional = sum(1 for arg in call.args if arg.keyword is None and not arg.star)
+        written = {id(k): keyword_name(self.text, k) for k in call.keywords if k.arg is not None}
+        given = {name for _, name in written.values()}
+        positional = sum(1 for arg in call.args if type(arg) is not ast.Starred)
         # A 4th positional binds a parameter the keyword's new name could collide with.
-        fixable = positional <= 3 and not any(arg.star for arg in call.args)
-        for arg in call.args:
-            if arg.keyword is None or arg.keyword.value not in self._keywords:
+        fixable = positional <= 3 and not any(type(arg) is ast.Starred for arg in call.args)
+        fixable = fixable and all(k.arg is not None for k in call.keywords)
+        for keyword in call.keywords:
+            if keyword.arg is None:
                 continue
-            old, new = arg.keyword.value, self._keywords[arg.keyword.value]
+            span, old = written[id(keyword)]
+            if old not in self._keywords:
+                continue
+            new = self._keywords[old]
             why = ""
             applicability = "safe"
             if old == "channel_groups":
                 why = " (Torch-Pruning applies `channel_groups` to output channels only)"
-                if not isinstance(arg.value, (cst.Dict, cst.DictComp)):
+                if type(keyword.value) not in (ast.Dict, ast.DictComp):
                     applicability = "unsafe"
             fix = None
             if fixable and new not in given:
-                fix = NodeFix(f"Rename `{old}=` to `{new}=`", (NodeEdit(arg.keyword, new),), applicability)
-            self.report(arg.keyword, self._message(f"{old}=", f"{new}=", why), fix)
+                fix = NodeFix(f"Rename `{old}=` to `{new}=`", (NodeEdit(span, new),), applicability)  # type: ignore[arg-type]
+            self.report(span, self._message(f"{old}=", f"{new}=", why), fix)  # type: ignore[arg-type]
 
     def _message(self, old: str, new: str, why: str) -> str:
         return self.MESSAGE.format(old=old, new=new, why=why)
 
 
-def _names_in(node: "libcst.CSTNode | None") -> list["libcst.Name"]:
-    """The names a binding target or a dotted module name spells (`a`, `a, *b`, `a.b.c`)."""
-    if isinstance(node, cst.Name):
-        return [node]
-    if isinstance(node, cst.Attribute):
+def _names_in(node: ast.AST | None) -> list[str]:
+    """The names a binding target spells (`a`, `a, *b`; `a.b` counts `a` and `b`, as libcst's
+    names of an attribute target did)."""
+    if type(node) is ast.Name:
+        return [node.id]
+    if type(node) is ast.Attribute:
         return _names_in(node.value) + [node.attr]
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return [name for element in node.elements for name in _names_in(element.value)]
-    if isinstance(node, cst.StarredElement):
-        return _names_in(node.value)
-    if isinstance(node, cst.Del):
-        return _names_in(node.target)
-    return []  # subscripts and attributes of objects bind no name
+    if type(node) in (ast.Tuple, ast.List):
+        return [name for element in node.elts for name in _names_in(element)]  # type: ignore[attr-defined]
+    if type(node) is ast.Starred:
+        return _names_in(node.value)  # type: ignore[attr-defined]
+    return []  # subscripts and calls bind no name
+
+
+# -- text ranges without a node of their own -----------------------------------------------------
+class Span:
+    """A range of the source in the parser's terms (1-based lines, UTF-8 byte columns), for code
+    that `ast` gives no node: an attribute's or a keyword's name, a name in an import."""
+
+    __slots__ = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+    def __init__(self, lineno: int, col_offset: int, end_lineno: int, end_col_offset: int) -> None:
+        self.lineno = lineno
+        self.col_offset = col_offset
+        self.end_lineno = end_lineno
+        self.end_col_offset = end_col_offset
+
+
+def _is_name_char(char: str) -> bool:
+    return ("_" + char).isidentifier()
+
+
+def _byte_column(line: str, column: int) -> int:
+    return column if line.isascii() else len(line[:column].encode("utf-8"))
+
+
+def _span(text: "SourceText", row: int, column: int, end_row: int, end_column: int) -> Span:
+    """The span between two character positions."""
+    return Span(
+        row, _byte_column(text.line(row), column), end_row, _byte_column(text.line(end_row), end_column)
+    )
+
+
+def name_at(text: "SourceText", row: int, byte_column: int) -> tuple[Span, str]:
+    """The identifier that starts at (row, byte column), and its text as written."""
+    line = text.line(row)
+    start = text.column(row, byte_column)
+    end = start
+    while end < len(line) and _is_name_char(line[end]):
+        end += 1
+    return _span(text, row, start, row, end), line[start:end]
+
+
+def attribute_name(text: "SourceText", node: ast.Attribute) -> tuple[Span, str]:
+    """The name after the dot of `node` (where the attribute ends), and its text as written."""
+    row = node.end_lineno or node.lineno
+    line = text.line(row)
+    end = text.column(row, node.end_col_offset or 0)
+    start = end
+    while start > 0 and _is_name_char(line[start - 1]):
+        start -= 1
+    return _span(text, row, start, row, end), line[start:end]
+
+
+def keyword_name(text: "SourceText", keyword: ast.keyword) -> tuple[Span, str]:
+    """The name of `name=value` (where the keyword starts), and its text as written."""
+    return name_at(text, keyword.lineno, keyword.col_offset)
+
+
+def _blanks(text: "SourceText", row: int, column: int, skip: str = " \t\f") -> tuple[int, int]:
+    """The first character position from (row, character column) that is not in `skip`, across
+    backslash continuations."""
+    line = text.line(row)
+    while True:
+        while column < len(line) and line[column] in skip:
+            column += 1
+        if column == len(line) - 1 and line[column] == "\\":
+            row, column = row + 1, 0
+            line = text.line(row)
+            continue
+        return row, column
+
+
+def _after(text: "SourceText", row: int, byte_column: int, skip: str, last_row: int) -> tuple[int, int] | None:
+    """The (row, byte column) of the first code after (row, byte column) that is not in `skip`,
+    a comment or a line break (in a bracket, where breaks and comments may be), up to `last_row`."""
+    column = text.column(row, byte_column)
+    while row <= last_row:
+        row, column = _blanks(text, row, column, skip)
+        line = text.line(row)
+        if column >= len(line) or line[column] == "#":
+            row, column = row + 1, 0
+            continue
+        return row, _byte_column(line, column)
+    return None
+
+
+def dotted_parts(text: "SourceText", row: int, byte_column: int) -> list[tuple[Span, str]]:
+    """Each name of the dotted name (`a.b`, `a . b`) that starts at (row, byte column), in an
+    import, with its text as written."""
+    parts: list[tuple[Span, str]] = []
+    line = text.line(row)
+    start = text.column(row, byte_column)
+    while True:
+        end = start
+        while end < len(line) and _is_name_char(line[end]):
+            end += 1
+        if end == start:
+            break
+        parts.append((_span(text, row, start, row, end), line[start:end]))
+        r, c = _blanks(text, row, end)
+        current = text.line(r)
+        if c >= len(current) or current[c] != ".":
+            break
+        row, start = _blanks(text, r, c + 1)
+        line = text.line(row)
+    return parts
+
+
+def dotted_span(text: "SourceText", row: int, byte_column: int) -> Span:
+    """The dotted name (`a.b`, `a . b`) that starts at (row, byte column), in an import."""
+    parts = dotted_parts(text, row, byte_column)
+    first, last = parts[0][0], parts[-1][0]
+    return Span(first.lineno, first.col_offset, last.end_lineno, last.end_col_offset)
+
+
+def from_module_start(text: "SourceText", node: ast.ImportFrom) -> tuple[int, int]:
+    """Where the module name of `from a.b import c` (or `from ..a.b import c`) starts."""
+    row, column = _blanks(text, node.lineno, text.column(node.lineno, node.col_offset) + len("from"), " \t\f.")
+    return row, _byte_column(text.line(row), column)
+
+
+def from_module_span(text: "SourceText", node: ast.ImportFrom) -> Span:
+    """The module name of `from a.b import c`."""
+    return dotted_span(text, *from_module_start(text, node))
+
+
+def import_attributes(
+    text: "SourceText", node: ast.Import | ast.ImportFrom, wanted: "set[str] | dict[str, str]"
+) -> Iterator[tuple[str, str, Span]]:
+    """The attributes libcst saw in an import's dotted names (`a.b` of `import a.b.c` and of
+    `from a.b.c import d`) whose last name is in `wanted`: (dotted name, last name, its span)."""
+    if type(node) is ast.ImportFrom:
+        if node.module is None or "." not in node.module:
+            return
+        starts = [(node.module, from_module_start(text, node))]
+    else:
+        starts = [(alias.name, (alias.lineno, alias.col_offset)) for alias in node.names if "." in alias.name]
+    for dotted, (row, column) in starts:
+        names = dotted.split(".")
+        if not any(name in wanted for name in names[1:]):
+            continue
+        parts = dotted_parts(text, row, column)
+        for index in range(1, len(parts)):
+            span, written = parts[index]
+            if written in wanted:
+                yield ".".join(part for _, part in parts[: index + 1]), written, span
+
+
+def expression(dotted: str) -> ast.expr:
+    """An expression that spells `dotted` (`a.b.c`), to ask the import names about."""
+    first, *rest = dotted.split(".")
+    expr: ast.expr = ast.Name(id=first)
+    for name in rest:
+        expr = ast.Attribute(value=expr, attr=name)
+    return expr
+
+
+# -- the simple strings of a string expression, as written ---------------------------------------
+_PREFIXES = {"", "r", "u", "b", "br", "rb", "f", "fr", "rf"}
+
+
+def _simple_strings(code: str) -> Iterator[str]:
+    """Each string literal (libcst's SimpleString) of a string expression's code: the parts of an
+    implicit concatenation, and the literals inside an f-string's replacement fields."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(f"({code})").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return
+    for token in tokens:
+        if token.type == tokenize.STRING:
+            yield from _literal(token.string)
+
+
+def _literal(token: str) -> Iterator[str]:
+    """`token` if it is a simple string; the simple strings inside it if it is an f-string (one
+    token before Python 3.12)."""
+    quote = min(i for i in (token.find("'"), token.find('"'), len(token)) if i >= 0)
+    prefix = token[:quote].lower()
+    if "f" not in prefix:
+        yield token
+        return
+    width = 3 if token[quote : quote + 3] in ("'''", '"""') else 1
+    body = token[quote + width : len(token) - width]
+    yield from _fstring_body(body, raw="r" in prefix)
+
+
+def _fstring_body(body: str, raw: bool) -> Iterator[str]:
+    i, n = 0, len(body)
+    while i < n:
+        char = body[i]
+        if char == "\\" and not raw:
+            if body.startswith("N{", i + 1):
+                close = body.find("}", i)
+                i = n if close < 0 else close + 1
+            else:
+                i += 2 if body.startswith("\\", i + 1) else 1
+        elif char == "{":
+            if body.startswith("{", i + 1):
+                i += 2
+            else:
+                i = yield from _field(body, i + 1)
+        elif char == "}":
+            i += 2 if body.startswith("}", i + 1) else 1
+        else:
+            i += 1
+
+
+def _field(body: str, i: int) -> Iterator[str]:
+    """The string literals of the replacement field at `i` (after its `{`); returns the index
+    after its `}`."""
+    n = len(body)
+    depth = 0
+    while i < n:
+        char = body[i]
+        if char in "([{":
+            depth += 1
+            i += 1
+        elif char in ")]}":
+            if depth == 0:
+                return i + 1
+            depth -= 1
+            i += 1
+        elif char in "'\"":
+            start = i
+            while start > 0 and _is_name_char(body[start - 1]):
+                start -= 1
+            if body[start:i].lower() not in _PREFIXES:
+                start = i
+            quote = char * 3 if body.startswith(char * 3, i) else char
+            close = body.find(quote, i + len(quote))
+            end = n if close < 0 else close + len(quote)
+            yield from _literal(body[start:end])
+            i = end
+        elif char == "!" and depth == 0 and not body.startswith("=", i + 1):
+            i += 2  # the conversion
+        elif char == ":" and depth == 0:
+            return (yield from _format_spec(body, i + 1))
+        else:
+            i += 1
+    return n
+
+
+def _format_spec(body: str, i: int) -> Iterator[str]:
+    n = len(body)
+    while i < n:
+        char = body[i]
+        if char == "{":
+            i = yield from _field(body, i + 1)
+        elif char == "}":
+            return i + 1
+        else:
+            i += 1
+    return n

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ast
 
-from prunelint.analysis.lazy import cst
+from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
-from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.node_rule import NodeRule
+from prunelint.rules.prl901_deprecated_api import (
+    Span,
+    attribute_name,
+    dotted_span,
+    expression,
+    from_module_span,
+    import_attributes,
+    keyword_name,
+)
 
-if TYPE_CHECKING:
-    import libcst
 
-
-class RemovedApi(CstRule):
+class RemovedApi(NodeRule):
     """A Torch-Pruning name or keyword that no longer exists is used.
 
     Code written for Torch-Pruning 0.x or 1.0-1.2 (and copied from old issues and blog posts)
@@ -117,104 +123,109 @@ plan = DG.get_pruning_plan(model.conv1, fn, idxs=[0])
         self._last_names = {qualified.rsplit(".", 1)[-1] for qualified in self._names}
         self._methods: dict[str, str] = dict(removed.get("methods", {}))
         self._keywords: dict[str, str] = dict(removed.get("keywords", {}))
-        self._attributes: list[libcst.Attribute] = []
-        self._aliases: list[libcst.ImportAlias] = []
-        self._modules: list[libcst.ImportFrom] = []
-        self._method_calls: list[libcst.Attribute] = []
-        self._calls: list[libcst.Call] = []
+        # (attribute, the span of its name): `tp.strategy`, and the dotted names of imports,
+        # which libcst held as attributes too.
+        self._attributes: list[tuple[ast.expr, Span]] = []
+        self._aliases: list[ast.alias] = []
+        self._modules: list[ast.ImportFrom] = []
+        self._method_calls: list[ast.Attribute] = []
+        self._calls: list[ast.Call] = []
         self._defined: set[str] = set()
-        self._graph_assigns: list[libcst.Assign] = []
+        self._graph_assigns: list[ast.Assign] = []
 
-    def visit_Attribute(self, node: "libcst.Attribute") -> None:
-        if node.attr.value in self._last_names:
-            self._attributes.append(node)
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in self._last_names:
+            self._attributes.append((node, attribute_name(self.text, node)[0]))
 
-    def visit_Import(self, node: "libcst.Import") -> None:
-        for alias in node.names:
-            self._aliases.append(alias)
+    def _import_attributes(self, node: ast.Import | ast.ImportFrom) -> None:
+        for dotted, _, span in import_attributes(self.text, node, self._last_names):
+            self._attributes.append((expression(dotted), span))
 
-    def visit_ImportFrom(self, node: "libcst.ImportFrom") -> None:
-        if node.relative or node.module is None:
+    def visit_Import(self, node: ast.Import) -> None:
+        self._import_attributes(node)
+        self._aliases.extend(node.names)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._import_attributes(node)
+        if node.level or node.module is None:
             return
         self._modules.append(node)
-        if not isinstance(node.names, cst.ImportStar):
+        if node.names[0].name != "*":
             self._aliases.extend(node.names)
 
-    def visit_FunctionDef(self, node: "libcst.FunctionDef") -> None:
-        self._defined.add(node.name.value)
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._defined.add(node.name)
 
-    def visit_Assign(self, node: "libcst.Assign") -> None:
-        if isinstance(node.value, cst.Call):
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if type(node.value) is ast.Call:
             self._graph_assigns.append(node)
 
-    def visit_Call(self, node: "libcst.Call") -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in self._methods:
+        if type(func) is ast.Attribute and func.attr in self._methods:
             self._method_calls.append(func)
-        if any(arg.keyword is not None and arg.keyword.value in self._keywords for arg in node.args):
+        if any(keyword.arg in self._keywords for keyword in node.keywords):
             self._calls.append(node)
 
-    def leave_Module(self, original_node: "libcst.Module") -> None:
-        from prunelint.analysis.collector import dotted_name
-
+    def leave_Module(self, node: ast.Module) -> None:
+        text = self.text
         reported: set[int] = set()
-        for node in self._modules:
-            module = dotted_name(node.module) or ""
+        for statement in self._modules:
+            module = statement.module or ""
             gone = self._removed(module)
             if gone is not None:
-                reported.add(id(node))
-                self._report_name(node.module, gone, "it fails at import")
+                reported.add(id(statement))
+                self._report_name(from_module_span(text, statement), gone, "it fails at import")
                 continue
-            if isinstance(node.names, cst.ImportStar):
+            if statement.names[0].name == "*":
                 continue
-            for alias in node.names:
+            for alias in statement.names:
                 reported.add(id(alias))
-                qualified = f"{module}.{dotted_name(alias.name)}"
+                qualified = f"{module}.{alias.name}"
                 if qualified in self._names:
-                    self._report_name(alias.name, qualified, "it fails at import")
+                    self._report_name(dotted_span(text, alias.lineno, alias.col_offset), qualified, "it fails at import")
         for alias in self._aliases:
             if id(alias) in reported:
                 continue
-            full = dotted_name(alias.name) or ""
-            gone = self._removed(full)
+            gone = self._removed(alias.name)
             if gone is not None:
-                self._report_name(alias.name, gone, "it fails at import")
-        for node in self._attributes:
-            qualified = self.qualified_name(node)
+                self._report_name(dotted_span(text, alias.lineno, alias.col_offset), gone, "it fails at import")
+        for attribute, span in self._attributes:
+            qualified = self.qualified_name(attribute)
             if qualified in self._names:
-                self._report_name(node.attr, qualified, "an AttributeError")
+                self._report_name(span, qualified, "an AttributeError")
         for call in self._calls:
             self._keyword_reports(call)
         # A method is Torch-Pruning's only on a dependency graph this file builds, and where the
         # file defines no function of that name itself.
         graphs = self._graph_names()
         for func in self._method_calls:
-            name = func.attr.value
+            name = func.attr
             if name in self._defined:
                 continue
             if self._is_graph(func.value) or dotted_name(func.value) in graphs:
                 message = self.MESSAGE.format(old=name, fails="an AttributeError", new=self._methods[name])
-                self.report(func.attr, message)
+                self.report(attribute_name(text, func)[0], message)  # type: ignore[arg-type]
 
-    def _is_graph(self, expr: "libcst.BaseExpression") -> bool:
+    def _is_graph(self, expr: ast.expr) -> bool:
         """`tp.DependencyGraph()`, or a method chain on it (`.build_dependency(...)`)."""
-        while isinstance(expr, cst.Call):
+        while type(expr) is ast.Call:
             if self.qualified_name(expr.func) in self.api.dependency_graph_classes:
                 return True
-            if not isinstance(expr.func, cst.Attribute):
+            if type(expr.func) is not ast.Attribute:
                 return False
             expr = expr.func.value
         return False
 
     def _graph_names(self) -> set[str]:
         """Names (`DG`, `self.DG`) assigned a dependency graph anywhere in the file."""
-        from prunelint.analysis.collector import dotted_name
-
         names: set[str] = set()
         for assign in self._graph_assigns:
             if self._is_graph(assign.value):
                 for target in assign.targets:
-                    name = dotted_name(target.target)
+                    name = dotted_name(target)
                     if name is not None:
                         names.add(name)
         return names
@@ -228,19 +239,21 @@ plan = DG.get_pruning_plan(model.conv1, fn, idxs=[0])
                 return candidate
         return None
 
-    def _report_name(self, node: "libcst.CSTNode", qualified: str, fails: str) -> None:
+    def _report_name(self, span: Span, qualified: str, fails: str) -> None:
         old = qualified.rsplit(".", 1)[-1]
         message = self.MESSAGE.format(old=old, fails=fails, new=self._names[qualified])
-        self.report(node, message)
+        self.report(span, message)  # type: ignore[arg-type]
 
-    def _keyword_reports(self, call: "libcst.Call") -> None:
+    def _keyword_reports(self, call: ast.Call) -> None:
         qualified = self.qualified_name(call.func)
         if qualified is None or not qualified.startswith("torch_pruning.") or self.pruner_class(call) is None:
             return
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in self._keywords:
-                name = arg.keyword.value
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                continue
+            span, name = keyword_name(self.text, keyword)
+            if name in self._keywords:
                 message = self.MESSAGE.format(
                     old=f"{name}=", fails="a TypeError at the call", new=f"`{self._keywords[name]}=`"
                 )
-                self.report(arg.keyword, message)
+                self.report(span, message)  # type: ignore[arg-type]
