@@ -13,8 +13,8 @@ from prunelint.diagnostics import Diagnostic, Fix
 from prunelint.io.paths import display_path
 
 if TYPE_CHECKING:
-    from prunelint.analysis.locations import Reparsed
     from prunelint.io.cells import CellMap
+    from prunelint.model.located import LocatedFile
 
 
 class Reporting(Protocol):
@@ -32,15 +32,15 @@ class ProjectContext:
         self.project = project
         self._texts = texts  # absolute path -> source, to locate nodes on demand
         self._cells = cells or {}  # absolute path -> rows of a notebook's cells
-        self._reparsed: dict[str, Reparsed] = {}
+        self._reparsed: dict[str, LocatedFile] = {}
 
-    def reparsed(self, path: str) -> "Reparsed":
+    def reparsed(self, path: str) -> "LocatedFile":
         """The file parsed again, once, for the positions and fixes of its findings."""
         path = os.path.abspath(path)
         if path not in self._reparsed:
-            from prunelint.analysis.locations import Reparsed  # libcst, only when there is a finding
+            from prunelint.model.located import LocatedFile  # only when there is a finding
 
-            self._reparsed[path] = Reparsed(self._texts[path])
+            self._reparsed[path] = LocatedFile(self._texts[path])
         return self._reparsed[path]
 
     def span(self, path: str, loc: Loc) -> Span:

@@ -1,4 +1,5 @@
-"""Which imported name an expression refers to, for per-file rules.
+"""Which imported name an expression refers to, for third-party rules written over libcst
+(`CstRule.qualified_name`); the built-in rules ask `prunelint.model.names`.
 
 Deliberately simple and flow-insensitive: a local name bound by imports to one module or object
 is resolved; a name imported as two different things, or rebound by assignment, def or class, is
@@ -9,9 +10,19 @@ from __future__ import annotations
 
 import libcst as cst
 
-from prunelint.analysis.collector import dotted_name
-
 _AMBIGUOUS = ""
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a chain of names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 class ImportNames(cst.BatchableCSTVisitor):

@@ -1,53 +1,33 @@
-"""The one place that parses Python: CPython's compiler for the verdict and libcst for the tree.
+"""The one place that parses Python: CPython's compiler, which every file is read with.
 
-libcst's parser runs without the field checks meant for hand-built nodes.
-
-Every libcst node checks its fields as it is built (`CSTNode.__post_init__` calls `_validate`):
-that a `Name` is an identifier, that parentheses pair up, that whitespace is whitespace. Those
-checks catch mistakes in trees that code builds by hand. The parser builds nodes only as its
-grammar allows, and libcst's own comment on `__post_init__` says the checks are wasted work
-while parsing. On dense code they are a tenth of the parse.
-
-The checks are off only while one parse runs, and back on before `parse_module` returns or
-raises. The fixer's last check before it writes a file still uses libcst's own, validating
-parse. `tests/lint/test_parsing.py` compares the trees with libcst's on every fixture and
-module of the repository and on generated programs.
+Its tree is the one the analysis walks (`prunelint.engine.step`); the same compile tells a file
+that cannot be read, with CPython's exact syntax-error positions. libcst parses a file only for
+a third-party rule written over its tree (`libcst_module`).
 """
 
 from __future__ import annotations
 
 import ast
 import warnings
+from typing import TYPE_CHECKING
 
-from prunelint.analysis.deepstack import with_deep_stack
-from prunelint.analysis.lazy import cst
 from prunelint.diagnostics import Diagnostic
 from prunelint.io.source import Source, file_error
 
+if TYPE_CHECKING:
+    import libcst
 
-def _unchecked(node: object) -> None:
-    pass
 
+def libcst_module(text: str) -> "libcst.Module":
+    """libcst's own tree of the text (its parser, with its own checks), for a `CstRule`."""
+    import libcst
 
-def parse_module(text: str) -> "cst.Module":
-    """`libcst.parse_module(text)`: the same tree and the same errors, built faster."""
-    # Swapped for the parse only. A check of which thread is parsing, made in every node's
-    # constructor, would cost half of what skipping the checks saves; and prunelint builds no
-    # nodes in another thread while it parses.
-    node_class = cst.CSTNode
-    checks = node_class.__dict__.get("__post_init__")
-    if checks is None:  # a libcst that checks its nodes elsewhere: parse as it parses
-        return cst.parse_module(text)
-    node_class.__post_init__ = _unchecked  # type: ignore[method-assign]
-    try:
-        return cst.parse_module(text)
-    finally:
-        node_class.__post_init__ = checks  # type: ignore[method-assign]
+    return libcst.parse_module(text)
 
 
 def python_rejects(source: Source) -> Diagnostic | None:
-    """CPython's own verdict, first: it gives exact syntax-error positions, and it refuses
-    nesting that would overflow the stack of libcst's native parser (a crash, not an error)."""
+    """CPython's own verdict: exact syntax-error positions, and nesting too deep to compile
+    refused (which also keeps it from libcst's native parser, where it would crash)."""
     verdict = python_parse(source)
     return verdict if isinstance(verdict, Diagnostic) else None
 
@@ -68,11 +48,5 @@ def python_parse(source: Source) -> ast.Module | Diagnostic:
 
 
 def parses(text: str, filename: str) -> bool:
-    """The same two checks a file passes before it is analysed: CPython's compiler and libcst."""
-    if python_rejects(Source(filename, filename, text)) is not None:
-        return False
-    try:
-        with_deep_stack(lambda: cst.parse_module(text))
-    except (cst.ParserSyntaxError, RecursionError):
-        return False
-    return True
+    """The check a file passes before it is analysed: CPython's compiler."""
+    return python_rejects(Source(filename, filename, text)) is None

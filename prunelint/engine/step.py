@@ -19,8 +19,9 @@ from prunelint.engine.results import FileResult
 from prunelint.io.source import Source, file_error
 from prunelint.io.vendored import imports_older_copy
 from prunelint.model.collector import FactCollector
+from prunelint.model.flow import FlowWalker
 from prunelint.model.names import ImportNames
-from prunelint.model.reports import node_findings
+from prunelint.engine.node_findings import node_findings
 from prunelint.model.text import SourceText
 from prunelint.model.walk import walk
 from prunelint.rules.base import Rule
@@ -44,7 +45,7 @@ def analyse(source: Source, api: ApiData, cst_rules: tuple[type[Rule], ...], roo
             if libcst_rules:
                 from prunelint.engine.cst_step import run_cst_rules
 
-                found.extend(run_cst_rules(source, api, libcst_rules, tree))
+                found.extend(run_cst_rules(source, api, libcst_rules))
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
         except MemoryError:
@@ -76,22 +77,15 @@ def _read(
     text = SourceText(source.text)
     names = ImportNames()
     collector = FactCollector(source.path, api, text)
-    shared: dict = {}
-    rules = [rule(source.filename, api, names, text, shared) for rule in node_rules]
+    rules = [rule(source.filename, api, names, text) for rule in node_rules]
     visitors: list = [names, collector]
-    parents = None
     flow_rules = [rule for rule in rules if isinstance(rule, FlowRule)]
-    if flow_rules or any("pruning_flow" in rule.SHARED_PASSES for rule in rules):
-        from prunelint.model.flow import FlowWalker
-
-        flow = FlowWalker(shared)  # ahead of the rules: its leave_Module runs before theirs
-        visitors.append(flow)
-        parents = flow.parents
-    walk(tree, [*visitors, *rules], parents=parents)
-    if flow_rules:
-        from prunelint.model.flow import module_flow
-
-        for scope in module_flow(tree, shared):
+    flow = FlowWalker() if flow_rules else None
+    if flow is not None:
+        visitors.append(flow)  # ahead of the rules: its records are complete before theirs end
+    walk(tree, [*visitors, *rules], parents=flow.parents if flow is not None else None)
+    if flow is not None:
+        for scope in flow.scopes:
             for rule in flow_rules:
                 rule.check_scope(scope)
     return collector.facts, node_findings(rules, text)

@@ -18,6 +18,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from itertools import pairwise
 
 from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.analysis.facts import Loc
@@ -28,7 +29,6 @@ from prunelint.model.walk import walk
 
 ENABLE_GRAD = "with torch.enable_grad():"
 LEAVE_INFERENCE = "with torch.inference_mode(False):"
-_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)
 
 # Lines with their ends, split only where Python ends a line (as `prunelint.fix.fixer.split_lines`,
 # which is not imported: its module imports libcst).
@@ -218,12 +218,14 @@ class WrapFixes:
                 break
             block = _block_of(parent, child)
             if block is not None and not (
-                type(parent) is ast.If and block is parent.orelse and source.segment(child).startswith("elif")
+                type(parent) is ast.If
+                and block is parent.orelse
+                and self._text.startswith("elif", source.offset(child.lineno, child.col_offset))
             ):
                 firsts.append(_leading(source.line(_first_line(block[0]))))
             child = parent
         firsts.append("")
-        width = sum(max(0, len(inner) - len(outer)) for inner, outer in zip(firsts, firsts[1:]))
+        width = sum(max(0, len(inner) - len(outer)) for inner, outer in pairwise(firsts))
         return width == len(_leading(source.line(node.lineno)))
 
     def _parents(self) -> dict[int, ast.AST]:

@@ -7,9 +7,8 @@ event surely happened before another, what a name was last bound to. Answers are
 a binding in a branch, a name bound twice, a name handed to another scope make the answer
 "unclear", and the rules stay silent there.
 
-The `ast` twin of `prunelint.analysis.pruning_flow`: the same records, over CPython's tree. The
-walker is one visitor of the shared walk (`prunelint.model.walk.walk`), ahead of the rules, and
-leaves its records in the file's `shared` dict for `module_flow`.
+The walker is one visitor of the file's shared walk (`prunelint.model.walk.walk`), ahead of the
+rules; the engine hands each scope's record to every `FlowRule` (`check_scope`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from prunelint.model.names import dotted_name
-from prunelint.model.walk import walk
+from prunelint.model.walk import iter_nodes, walk
 
 
 class NameLookup(Protocol):
@@ -213,8 +212,7 @@ class FlowWalker:
     which keeps the chain of ancestors in `parents`: `walk(tree, [..., flow, *rules],
     parents=flow.parents)`."""
 
-    def __init__(self, shared: dict[str, Any] | None = None) -> None:
-        self._shared = shared
+    def __init__(self) -> None:
         self.scopes: list[ScopeFlow] = []
         self._stack: list[ScopeFlow] = []
         self._chains: list[list[Any]] = []  # Frames, and _BoolOperands in the innermost one
@@ -301,9 +299,6 @@ class FlowWalker:
 
     def leave_Module(self, node: ast.Module) -> None:
         self._leave_scope()
-        if self._shared is not None:
-            # Before the rules' own leave_Module: the walker is ahead of them in the walk.
-            self._shared[SHARED_KEY] = (node, tuple(self.scopes))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._scope.bindings.append(Binding(self._next(), node.name, None, self._chain(), "def", node))
@@ -541,20 +536,12 @@ class FlowWalker:
 
 _TARGET_PARENTS = frozenset({ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor})
 
-SHARED_KEY = "pruning_flow"
-MEMO_KEY = SHARED_KEY
-
-
-def module_flow(module: ast.Module, shared: dict[str, Any]) -> tuple[ScopeFlow, ...]:
-    """The flow of every scope of `module`, for a rule's `leave_Module`. The shared walk records
-    it once per file for every rule that lists `pruning_flow` in its SHARED_PASSES; without
-    that (a rule run on its own), it is walked here and kept in the file's `shared`. Read-only."""
-    kept = shared.get(SHARED_KEY)
-    if kept is None or kept[0] is not module:
-        walker = FlowWalker(shared)
-        walk(module, [walker], parents=walker.parents)
-        kept = shared[SHARED_KEY]
-    return kept[1]
+def module_flow(module: ast.Module) -> tuple[ScopeFlow, ...]:
+    """The flow of every scope of `module`, walked on its own (the engine records it in the
+    file's one shared walk instead)."""
+    walker = FlowWalker()
+    walk(module, [walker], parents=walker.parents)
+    return tuple(walker.scopes)
 
 
 # -- pruners ---------------------------------------------------------------------------------
@@ -780,34 +767,11 @@ def is_optimizer_call(rule: NameLookup, call: ast.Call) -> bool:
     return any(head == module or head.startswith(module + ".") for module in table.get("modules", ()))
 
 
-def _source_children(node: ast.AST) -> list[ast.AST]:
-    """A node's children in the order they are written (libcst's `children` order)."""
-    kind = type(node)
-    if kind is ast.Call:
-        if node.keywords and any(type(a) is ast.Starred for a in node.args):
-            rest = sorted((*node.args, *node.keywords), key=lambda c: (c.lineno, c.col_offset))
-            return [node.func, *rest]
-        return [node.func, *node.args, *node.keywords]
-    if kind is ast.IfExp:
-        return [node.body, node.test, node.orelse]
-    if kind is ast.Dict:
-        out: list[ast.AST] = []
-        for key, value in zip(node.keys, node.values):
-            if key is not None:
-                out.append(key)
-            out.append(value)
-        return out
-    return list(ast.iter_child_nodes(node))
-
-
 def calls_in(expr: ast.AST) -> Iterator[ast.Call]:
     """Every call inside an expression (the expression itself included), in source order."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
+    for node in iter_nodes(expr):
         if type(node) is ast.Call:
             yield node
-        stack.extend(reversed(_source_children(node)))
 
 
 def rebound(scope: ScopeFlow, name: str, start: int, end: int) -> bool:

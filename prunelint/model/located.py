@@ -8,9 +8,13 @@ of the same tree gives the same ordinals, in a worker and again in the main proc
 from __future__ import annotations
 
 import ast
-import warnings
 
+from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.analysis.facts import Loc, Span
+from prunelint.analysis.parse import python_parse
+from prunelint.io.source import Source
+from prunelint.model.text import SourceText
+from prunelint.model.walk import walk
 
 
 class LocatedNodes:
@@ -62,16 +66,12 @@ class LocatedFile:
     file) for the positions and fixes of the findings that name its nodes by ordinal."""
 
     def __init__(self, text: str) -> None:
-        from prunelint.analysis.deepstack import with_deep_stack
-        from prunelint.model.text import SourceText
-        from prunelint.model.walk import walk
-
         self.text = text
         self.source = SourceText(text)
-        # The same compile the analysis made: the file parsed then, so it parses now.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like were ignored then too
-            self.tree: ast.Module = compile(text, "<located>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = python_parse(Source("<located>", "<located>", text))
+        if not isinstance(tree, ast.Module):  # the analysis parsed this very text
+            raise ValueError(f"a file that was analysed no longer parses: {tree.message}")
+        self.tree = tree
         recorded = _Recorded()
         with_deep_stack(lambda: walk(self.tree, [recorded]))
         self._nodes = recorded.nodes

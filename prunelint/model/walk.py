@@ -30,8 +30,14 @@ _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
     ast.Dict: ("keys", "values"),
     ast.arguments: ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg"),
 }
-# Leaves that hold no node and that no rule asks about: skipped without a plan lookup.
-_LEAF_KINDS = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+# Fields that never hold a node a visitor asks about: identifiers, constants, flags, and the
+# context and operator singletons. Leaving them out of the plans keeps every other field a
+# node, a list of nodes, or None.
+_NOT_NODES = frozenset({
+    "ctx", "op", "ops", "id", "attr", "arg", "name", "kind", "type_comment", "level", "module",
+    "asname", "conversion", "is_async", "n", "s", "tag", "simple", "rest",
+})
+_CONSTANT_VALUE = (ast.Constant, ast.MatchSingleton)
 
 
 def _in_source_order(node: ast.AST, fields: tuple[str, ...]) -> list[ast.AST]:
@@ -89,6 +95,8 @@ def walk(tree: ast.AST, visitors: Iterable[object], *, parents: list[ast.AST] | 
         fields = []
         hooked = False
         for field in order:
+            if field in _NOT_NODES or (field == "value" and kind in _CONSTANT_VALUE):
+                continue
             visits = tuple(methods.get(f"visit_{name}_{field}", ()))
             leaves = tuple(methods.get(f"leave_{name}_{field}", ()))
             hooked = hooked or bool(visits or leaves)
@@ -117,16 +125,17 @@ def walk(tree: ast.AST, visitors: Iterable[object], *, parents: list[ast.AST] | 
                 if hooks is not None:
                     for method in hooks[0]:
                         method(node)
-                if decorator_visits and field == "decorator_list":
-                    for child in value:
-                        for method in decorator_visits:
-                            method(child)
-                        visit(child)
-                elif type(value) is list:
-                    for child in value:
-                        if child is not None and not isinstance(child, _LEAF_KINDS) and isinstance(child, ast.AST):
+                if type(value) is list:
+                    if decorator_visits and field == "decorator_list":
+                        for child in value:
+                            for method in decorator_visits:
+                                method(child)
                             visit(child)
-                elif isinstance(value, ast.AST) and not isinstance(value, _LEAF_KINDS):
+                    else:
+                        for child in value:
+                            if child is not None and type(child) is not str:  # Global's names
+                                visit(child)
+                elif value is not None:
                     visit(value)
                 if hooks is not None:
                     for method in hooks[1]:
@@ -160,10 +169,28 @@ def _children_of_mixed(node: ast.AST, plan: _Plan) -> list[ast.AST]:
     return _in_source_order(node, ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg"))
 
 
+def source_children(node: ast.AST) -> list[ast.AST]:
+    """A node's child nodes in the order they are written, as the walk visits them."""
+    kind = type(node)
+    if kind in (ast.Call, ast.Dict, ast.arguments):
+        return _children_of_mixed(node, None)
+    children: list[ast.AST] = []
+    for field in _SOURCE_ORDER.get(kind, kind._fields):
+        if field in _NOT_NODES or (field == "value" and kind in _CONSTANT_VALUE):
+            continue
+        value = getattr(node, field, None)
+        if type(value) is list:
+            children.extend(c for c in value if c is not None and type(c) is not str)
+        elif value is not None:
+            children.append(value)
+    return children
+
+
 def iter_nodes(tree: ast.AST) -> Iterable[ast.AST]:
-    """Every node under `tree`, itself first, without recursion (for deep expressions)."""
+    """Every node under `tree`, itself first, in source order, without recursion (for deep
+    expressions)."""
     stack = [tree]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(source_children(node)))

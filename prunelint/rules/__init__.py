@@ -21,9 +21,7 @@ def builtin_rules() -> tuple[type[Rule], ...]:
         found.extend(
             value
             for value in vars(module).values()
-            # type(value), not isinstance: isinstance reads `__class__`, and reading any attribute
-            # of the lazy libcst module (prunelint.analysis.lazy) that rule modules hold executes it.
-            if issubclass(type(value), type) and issubclass(value, Rule) and value.__module__ == module.__name__
+            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__
             and isinstance(getattr(value, "CODE", None), str)
         )
     return tuple(found)

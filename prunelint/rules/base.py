@@ -1,10 +1,14 @@
-"""The two kinds of rule, in Fixit's shape: docstring says why, then MESSAGE, VALID, INVALID.
+"""The kinds of rule, in Fixit's shape: docstring says why, then MESSAGE, VALID, INVALID.
 
-- `CstRule` (in `prunelint.rules.cst_rule`, so that start-up need not import libcst): a libcst
-  visitor with `visit_*` methods, run in the same pass that collects the shared facts. For what
-  one file shows.
-- `ProjectRule`: reads the shared facts of every linted file, for what crosses functions and
-  modules. It never needs the syntax tree again, so files are parsed once.
+- `NodeRule` (`prunelint.rules.node_rule`): a visitor of CPython's syntax tree with `visit_*`
+  methods, run in the one walk of each file that also collects the shared facts. For what one
+  file shows.
+- `FlowRule` (`prunelint.rules.flow_rule`): a NodeRule that asks the flow of each scope (calls,
+  bindings and reads in evaluation order) through `check_scope`.
+- `ProjectRule` (here): reads the shared facts of every linted file, for what crosses functions
+  and modules. It never needs the syntax tree again, so files are parsed once.
+- `CstRule` (`prunelint.rules.cst_rule`): a libcst visitor, for third-party rules written that
+  way; only a selected CstRule makes libcst parse a file.
 """
 
 from __future__ import annotations

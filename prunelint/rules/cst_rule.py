@@ -1,16 +1,20 @@
-"""Per-file rules: libcst visitors run in the single pass that also collects the shared facts.
+"""Per-file rules over libcst's syntax tree, for third-party rules written that way.
 
 A `CstRule` is written as Fixit's rules are (`visit_*`/`leave_*` methods over libcst nodes,
 `self.report(node)`), but it does not subclass a libcst class: the engine wraps it when a file is
-parsed. Loading the rules, to list or select them, therefore never imports libcst.
+parsed. Loading the rules, to list or select them, therefore never imports libcst, and a file is
+parsed by libcst only when such a rule is selected (`prunelint.engine.cst_step`). The built-in
+rules are `NodeRule`s and `FlowRule`s over CPython's tree, which reads many times faster.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from prunelint.diagnostics import Applicability, Diagnostic
+from prunelint.diagnostics import Diagnostic
+from prunelint.model.report import NodeEdit, NodeFix, Report
+
+__all__ = ["CstRule", "NodeEdit", "NodeFix", "Report"]
 from prunelint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -20,30 +24,6 @@ if TYPE_CHECKING:
     from prunelint.settings.apidata import ApiData
 
 _MISSING = object()
-
-
-@dataclass(frozen=True)
-class NodeEdit:
-    """Replace `node`'s code with `content`, or insert `content` before or after it."""
-
-    node: "cst.CSTNode"
-    content: str
-    where: str = "replace"  # "replace" | "before" | "after"
-
-
-@dataclass(frozen=True)
-class NodeFix:
-    message: str
-    edits: tuple[NodeEdit, ...]
-    applicability: Applicability = "safe"
-
-
-@dataclass
-class Report:
-    node: "cst.CSTNode"
-    message: str
-    fix: NodeFix | None = None
-    end_node: "cst.CSTNode | None" = None
 
 
 class CstRule(Rule):
@@ -56,16 +36,12 @@ class CstRule(Rule):
     # Extra libcst metadata providers the rule reads with `self.get_metadata`. Each one costs a
     # pass over every parsed file: positions are given to reports without one.
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
-    # Shared records the engine builds in the same pass, once per file for all the rules that
-    # name them: "pruning_flow" (`prunelint.analysis.pruning_flow.module_flow`).
-    SHARED_PASSES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
         filename: str,
         api: "ApiData | None" = None,
         names: "ImportNames | None" = None,
-        memo: "dict[str, Any] | None" = None,
     ) -> None:
         self.filename = filename
         if api is None:
@@ -74,8 +50,6 @@ class CstRule(Rule):
             api = load_api_data()
         self.api = api
         self.names = names
-        # Shared by every rule of one file, for work several rules need once (a flow walk).
-        self.memo: dict[str, Any] = {} if memo is None else memo
         self.reports: list[Report] = []
         self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
         self._metadata: Any = None  # the libcst visitor that wraps this rule, while it runs

@@ -4,16 +4,18 @@ A `NodeRule` is written as Fixit's rules are: `visit_*`/`leave_*` methods named 
 node classes (`visit_Call`, `leave_FunctionDef`, `visit_If_orelse`), and `self.report(node)`.
 All rules of a file share one walk of the tree the file was checked with anyway, so reading a
 file costs one CPython parse; libcst is parsed only for a rule that still asks for it
-(`CstRule`, kept for third-party rules). Positions come from the parser.
+(`CstRule`, kept for third-party rules). Positions come from the parser. A rule over the flow
+of each scope is a `FlowRule` (`prunelint.rules.flow_rule`); one over the facts of every linted
+file a `ProjectRule` (`prunelint.rules.base`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
 from prunelint.diagnostics import Diagnostic
 from prunelint.rules.base import Rule
-from prunelint.rules.cst_rule import NodeEdit, NodeFix, Report
+from prunelint.model.report import NodeEdit, NodeFix, Report
 
 if TYPE_CHECKING:
     import ast
@@ -34,17 +36,12 @@ class NodeRule(Rule):
     `self.code(node)` is a node's code as written, for messages.
     """
 
-    # Shared records built in the same walk, once per file for all the rules that name them:
-    # "pruning_flow" (`prunelint.model.flow`).
-    SHARED_PASSES: ClassVar[tuple[str, ...]] = ()
-
     def __init__(
         self,
         filename: str,
         api: "ApiData | None" = None,
         names: "ImportNames | None" = None,
         text: "SourceText | None" = None,
-        shared: "dict[str, Any] | None" = None,
     ) -> None:
         self.filename = filename
         if api is None:
@@ -54,8 +51,6 @@ class NodeRule(Rule):
         self.api = api
         self.names = names
         self.text = text
-        # Records several rules of one file need once (a flow walk), by SHARED_PASSES name.
-        self.shared: dict[str, Any] = {} if shared is None else shared
         self.reports: list[Report] = []
         self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
 

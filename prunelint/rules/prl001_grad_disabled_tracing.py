@@ -343,10 +343,11 @@ def main(model, x):
                 continue
             reported.add(outcome.call.loc)
             message = self._message(outcome, facts.path, project)
-            if fixes is None:  # libcst again, only for a file with a finding
-                from prunelint.rules.grad_wrap_fixes import WrapFixes
+            if fixes is None:  # parsed again, only for a file with a finding
+                from prunelint.fix.grad_wrap import WrapFixes
 
-                fixes = WrapFixes(project.reparsed(facts.path))
+                file = project.reparsed(facts.path)
+                fixes = WrapFixes(file.tree, file.text)
             fix = fixes.fix(outcome.call.loc, outcome.path.mode.in_inference)
             yield project.diagnostic(self, facts.path, outcome.call.loc, message, filename, fix)
 

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import ast
 
-from prunelint.model.flow import CallEvent, PruneEvent, ScopeFlow, calls_in, prune_events, pruned_before
+from prunelint.model.flow import (
+    CallEvent,
+    PruneEvent,
+    ScopeFlow,
+    calls_in,
+    prune_events,
+    pruned_before,
+)
 from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
 from prunelint.rules.flow_rule import FlowRule

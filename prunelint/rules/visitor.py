@@ -1,6 +1,7 @@
-"""Runs `CstRule`s inside libcst's batched traversal and turns their reports into findings.
+"""Runs third-party `CstRule`s in one libcst walk, and turns their reports into findings.
 
-Imported only when a file is parsed, so it may import libcst at the top.
+Only libcst's public API: its batched walk and its PositionProvider, resolved only for a file
+with a report. Imported only when such a rule is selected, so it may import libcst at the top.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ import functools
 from typing import Any, Mapping
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.analysis.positions import StatementLines, node_ranges
-from prunelint.rules.cst_rule import CstRule, NodeEdit, Report
-from prunelint.analysis.traversal import bound_visitors
+from prunelint.model.report import NodeEdit, Report
+from prunelint.rules.cst_rule import CstRule
 
 
 class RuleVisitor(cst.BatchableCSTVisitor):
@@ -29,13 +30,17 @@ class RuleVisitor(cst.BatchableCSTVisitor):
         return _visitor_class(type(rule))(rule)
 
     def get_visitors(self) -> Mapping[str, Any]:
-        return bound_visitors(self.rule)
+        rule = self.rule
+        return {
+            name: getattr(rule, name)
+            for name in dir(type(rule))
+            if name.startswith(("visit_", "leave_")) and callable(getattr(rule, name))
+        }
 
 
 @functools.cache
 def _visitor_class(rule_class: type[CstRule]) -> type[RuleVisitor]:
-    # Metadata dependencies are read from the class, so each rule gets a class of its own:
-    # made once per rule, not once per rule and file.
+    # libcst reads metadata dependencies from the class: one class per rule, made once.
     return type(
         f"{rule_class.__name__}Visitor",
         (RuleVisitor,),
@@ -43,22 +48,20 @@ def _visitor_class(rule_class: type[CstRule]) -> type[RuleVisitor]:
     )
 
 
-def findings(rules: list[CstRule], module: cst.Module, lines: StatementLines | None = None) -> list[Diagnostic]:
-    """Every rule's findings in `module`. Positions are computed for the reported nodes only,
-    and only in files with a report: libcst's PositionProvider costs more than the parse."""
+def run_rules(module: cst.Module, visitors: list[cst.BatchableCSTVisitor], rules: list[CstRule]) -> list[Diagnostic]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit_batched([*visitors, *(RuleVisitor.for_rule(rule) for rule in rules)])
+    return findings(rules, wrapper)
+
+
+def findings(rules: list[CstRule], wrapper: MetadataWrapper) -> list[Diagnostic]:
+    """Every rule's findings; positions are resolved only for a file with a report."""
     found: list[Diagnostic] = []
-    wanted: list[cst.CSTNode] = []
     for rule in rules:
         rule._metadata = None
         found.extend(rule.findings)
-        for report in rule.reports:
-            wanted.append(report.node)
-            if report.end_node is not None:
-                wanted.append(report.end_node)
-            if report.fix is not None:
-                wanted.extend(edit.node for edit in report.fix.edits)
-    if wanted:
-        positions = node_ranges(module, wanted, lines)
+    if any(rule.reports for rule in rules):
+        positions = wrapper.resolve(PositionProvider)
         for rule in rules:
             found.extend(_diagnostic(rule, report, positions) for report in rule.reports)
     return found

@@ -19,7 +19,7 @@ LAYERS = [
     ("prunelint", "prunelint.diagnostics", "prunelint.ruleinfo", "prunelint.plugins", "prunelint.plugins.hookspecs"),
     ("prunelint.settings",),
     ("prunelint.io",),
-    ("prunelint.analysis",),
+    ("prunelint.analysis", "prunelint.model"),
     ("prunelint.fix",),
     ("prunelint.rules",),
     ("prunelint.plugins.registry",),
@@ -216,11 +216,12 @@ def test_the_parser_finder_finds_a_planted_call() -> None:
     assert parser_calls(ast.parse("import libcst as cst\nx = cst.parse_module(t)\ncompile(t, 'f', 'exec')\n")) == [2, 3]
 
 
-def test_the_parse_module_is_used_by_the_per_file_step_and_its_two_helpers() -> None:
-    """The per-file step parses each file; the re-parse for the positions of cross-module
-    findings and the fixer's check that a fixed text still parses are the only other users."""
+def test_the_parse_module_is_used_by_the_per_file_steps_and_their_two_helpers() -> None:
+    """The per-file step parses each file (and libcst's step for third-party CstRules); the
+    re-parse for the positions of cross-module findings and the fixer's check that a fixed text
+    still parses are the only other users."""
     users = sorted(name for name, targets in graph().items() if "prunelint.analysis.parse" in targets)
-    assert users == ["prunelint.analysis.locations", "prunelint.engine.step", "prunelint.fix.fixer"]
+    assert users == ["prunelint.engine.cst_step", "prunelint.engine.step", "prunelint.fix.fixer", "prunelint.model.located"]
 
 
 def test_the_architecture_page_names_every_folder_and_module_that_exists() -> None:

@@ -126,12 +126,9 @@ MALFORMED = (
          ("deep_sum.py:1:1: PRL000 too deeply nested for Python to compile",)),
     Case("5,000 nested lambdas", "deep_lambdas.py", ("import torch_pruning\nx = " + "lambda: " * 5000 + "1\n").encode(),
          ("deep_lambdas.py:1:1: PRL000 too deeply nested for Python to compile",)),
-    # CPython accepts it; libcst's parser does not: a finding, not a crash.
+    # CPython accepts it (libcst's parser did not): read as any other file, nothing to report.
     Case("5,000 adjacent string literals", "deep_strings.py",
-         ("import torch_pruning\nx = " + " ".join(["'a'"] * 5000) + "\n").encode(),
-         # libcst 1.8 added t-strings to the tokens it lists (`, t"`): the prefix is the same.
-         ("deep_strings.py:2:1: PRL000 libcst cannot parse this file: parser error: error at 3:0: "
-          "expected one of STRING, f\"",)),
+         ("import torch_pruning\nx = " + " ".join(["'a'"] * 5000) + "\n").encode(), ()),
     Case("blocks nested 5,000 deep", "deep_blocks.py",
          ("import torch_pruning\n" + "".join(" " * i + "if x:\n" for i in range(5000)) + " " * 5000 + "pass\n").encode(),
          ("deep_blocks.py:102:1: PRL000 syntax error: too many levels of indentation",)),
@@ -220,7 +217,7 @@ def test_every_malformed_input_in_one_run(tmp_path: Path) -> None:
     expected = [pitfall("good.py")] + [line for case in MALFORMED + MISSING for line in case.sees]
     unmatched = list(seen)
     for line in expected:
-        matches = [s for s in unmatched if s == line or ((" PRL001 " in line or "libcst cannot parse" in line) and s.startswith(line))]
+        matches = [s for s in unmatched if s == line or (" PRL001 " in line and s.startswith(line))]
         assert len(matches) == 1, f"{line!r} not seen once in:\n" + "\n".join(seen)
         unmatched.remove(matches[0])
     assert unmatched == [], "lines nobody expected"

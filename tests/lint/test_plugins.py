@@ -140,5 +140,5 @@ def test_duplicate_codes_are_a_clear_error() -> None:
 def test_a_plugin_returning_garbage_is_a_clear_error() -> None:
     manager = plugin_manager()
     manager.register(_plugin(object))
-    with pytest.raises(PluginError, match="not a CstRule or ProjectRule"):
+    with pytest.raises(PluginError, match="not a NodeRule, CstRule or ProjectRule"):
         load_rules(manager)

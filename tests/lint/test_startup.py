@@ -1,5 +1,6 @@
 """Start-up stays lean: a run over a tree that never mentions Torch-Pruning loads the rules but
-never executes libcst, never starts worker processes, and never imports torch.
+never parses a file, never starts worker processes, and never imports torch; and reading code
+never imports libcst, which only a third-party CstRule needs.
 
 A fresh interpreter is needed: the test process itself has long since imported libcst.
 """
@@ -56,7 +57,7 @@ def write_plain_tree(root: Path) -> None:
     (root / "notes.py").write_text("# pruning, in the gardening sense\nx = 1\n")
 
 
-def test_a_tree_without_torch_pruning_never_executes_libcst(tmp_path):
+def test_a_tree_without_torch_pruning_is_never_parsed(tmp_path):
     write_plain_tree(tmp_path)
     for argv in ([], ["--no-cache"]):
         result = probe(tmp_path, "--isolated", "-q", *argv, ".")
@@ -68,9 +69,25 @@ def test_a_tree_without_torch_pruning_never_executes_libcst(tmp_path):
 
 
 def test_the_probe_can_fail(tmp_path):
-    """The same probe sees libcst once a file needs parsing, so the test above can fail."""
+    """The same probe sees the per-file step once a file needs parsing, so the test above can fail."""
     write_plain_tree(tmp_path)
     (tmp_path / "prune.py").write_text("import torch_pruning as tp\n")
     result = probe(tmp_path, "--isolated", "-q", "--no-cache", ".")
     assert "prunelint.engine.step" in result["heavy"]
-    assert any(m.startswith("libcst.") for m in result["heavy"])
+
+
+PRUNED_UNDER_NO_GRAD = (
+    "import torch\nimport torch_pruning as tp\n\nwith torch.no_grad():\n"
+    "    pruner = tp.pruner.BasePruner(model, x, importance=imp)\n"
+)
+
+
+def test_reading_and_reporting_never_import_libcst(tmp_path):
+    """CPython's parser reads every file, and checks a fixed file before it is written: a
+    finding, its fix and the fixed file need no libcst."""
+    (tmp_path / "prune.py").write_text(PRUNED_UNDER_NO_GRAD)
+    for argv in ([], ["--output-format", "json"], ["--diff", "--unsafe-fixes"], ["--fix", "--unsafe-fixes"]):
+        result = probe(tmp_path, "--isolated", "-q", "--no-cache", *argv, ".")
+        assert result["code"] == (0 if "--fix" in argv else 1)
+        assert "prunelint.engine.step" in result["heavy"]
+        assert not [m for m in result["heavy"] if m.startswith("libcst.")], result["heavy"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prunelint.diagnostics import Diagnostic, Edit, Fix
 from prunelint.model.text import SourceText
-from prunelint.rules.cst_rule import NodeEdit, Report
+from prunelint.model.report import NodeEdit, Report
 from prunelint.rules.node_rule import NodeRule
 
 
