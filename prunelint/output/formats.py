@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape, quoteattr
 
 import prunelint
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
@@ -38,6 +37,22 @@ SourceLines = Callable[[str], Sequence[str] | None]
 # A notebook's cell, by file and 1-based cell number: its lines, or None.
 CellLines = Callable[[str, int], Sequence[str] | None]
 
+
+
+def escape(text: str) -> str:
+    """XML character data (`xml.sax.saxutils.escape`, whose module pulls in urllib and email at
+    start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value, quoted as `saxutils.quoteattr` quotes it."""
+    text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "&quot;") + '"'
 
 def _no_source(filename: str) -> Sequence[str] | None:
     return None
