@@ -68,6 +68,11 @@ def package_dir(name: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+def _not_python(folder: str, names: list[str]) -> list[str]:
+    """For `shutil.copytree`: everything but Python files and the folders holding them."""
+    return [n for n in names if not n.endswith((".py", ".pyi")) and not os.path.isdir(os.path.join(folder, n))]
+
+
 def find_exe(name: str, peers_bin: str | None) -> str | None:
     for folder in filter(None, (peers_bin, os.path.dirname(sys.executable))):
         candidate = Path(folder) / name
@@ -305,7 +310,11 @@ def main() -> int:
     try:
         chosen: list[tuple[str, Path]] = []
         if "1" in trees:
-            chosen.append(("tree 1: the torch package's sources (no pruning)", package_dir("torch")))
+            # A copy of the Python files: linters skip what lies under site-packages or a venv
+            # by default, so the installed package itself would be no tree at all.
+            copy = work / "torch"
+            shutil.copytree(package_dir("torch"), copy, ignore=_not_python)
+            chosen.append(("tree 1: the torch package's sources (no pruning)", copy))
         if "2" in trees:
             target = Path(args.keep).resolve() if args.keep else work / "pruning-tree"
             pruning_tree.generate(target, files=args.files, torch_pruning_dir=package_dir("torch_pruning"))

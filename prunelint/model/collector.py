@@ -18,8 +18,6 @@ ordinal for node ordinal. It is a visitor of the shared walk (`prunelint.model.w
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal
@@ -197,12 +195,8 @@ class FactCollector(LocatedNodes):
         concatenation or an f-string."""
         if type(node) is not ast.Constant or type(node.value) is not str:
             return None
-        code = self.text.segment(node)
-        try:
-            tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type == tokenize.STRING]
-        except (tokenize.TokenError, SyntaxError):
-            return None
-        return node.value if len(tokens) == 1 and tokens[0].string == code else None
+        tokens = self.text.string_tokens(node)
+        return node.value if tokens is not None and tokens == [self.text.segment(node)] else None
 
     def _value_of(self, expr: ast.expr) -> Value | Skip:
         expr = _unwrap(expr)

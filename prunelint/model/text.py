@@ -8,7 +8,9 @@ line that is not ASCII.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 
 from prunelint.diagnostics import Position
 
@@ -62,3 +64,13 @@ class SourceText:
     def indent_of(self, row: int) -> str:
         line = self.line(row)
         return line[: len(line) - len(line.lstrip(" \t"))]
+
+    def string_tokens(self, node: ast.AST) -> list[str] | None:
+        """The string literals the node's code is written as: one for `"ab"`, two for the
+        implicit concatenation `"a" "b"`, which CPython's tree holds as one constant (libcst's
+        tree as two). None where the code does not tokenize on its own."""
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(f"({self.segment(node)})").readline)
+            return [t.string for t in tokens if t.type == tokenize.STRING]
+        except (tokenize.TokenError, SyntaxError):
+            return None

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from dataclasses import dataclass
 
 from prunelint.model.arguments import arguments, is_empty_container, literal
@@ -195,11 +193,8 @@ def prune(model, x, imp, heads):
         which the libcst version of this rule did not read."""
         if self.text is None:
             return True
-        try:
-            tokens = tokenize.generate_tokens(io.StringIO(self.text.segment(node)).readline)
-            return sum(1 for t in tokens if t.type == tokenize.STRING) == 1
-        except (tokenize.TokenError, SyntaxError):
-            return True
+        tokens = self.text.string_tokens(node)
+        return tokens is None or len(tokens) == 1
 
     def _assigned(self, target: ast.expr) -> None:
         if type(target) in (ast.Tuple, ast.List):

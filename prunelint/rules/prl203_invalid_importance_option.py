@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import io
-import tokenize
 
 from prunelint.rules.base import Invalid
 from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
@@ -111,11 +109,8 @@ imp = GroupTaylorImportance("average")
         code = self.text.segment(value)
         if code[-1:] not in ("'", '"'):
             return False
-        try:
-            tokens = tokenize.generate_tokens(io.StringIO(f"({code})").readline)
-            return sum(1 for token in tokens if token.type == tokenize.STRING) == 1
-        except (tokenize.TokenError, SyntaxError):
-            return False
+        tokens = self.text.string_tokens(value)
+        return tokens is not None and len(tokens) == 1
 
     def _with_parentheses(self, call: ast.Call, value: ast.expr, before: ast.AST | None) -> str:
         """`value`'s code with the parentheses around it (as libcst's node holds them), on one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from importlib.metadata import entry_points
 from types import ModuleType
 
@@ -43,6 +44,30 @@ def _plugin(*rules: type) -> ModuleType:
 
     module.prunelint_rules = prunelint_rules  # type: ignore[attr-defined]
     return module
+
+
+def _readme_example() -> ModuleType:
+    """The README's rule plugin, as written there."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    start = readme.index("```python\n# my_package/prunelint_rules.py")
+    code = readme[start + len("```python\n") : readme.index("```", start + 10)]
+    module = ModuleType("my_package.prunelint_rules")
+    exec(compile(code, "README.md", "exec"), module.__dict__)
+    return module
+
+
+def test_the_readme_plugin_example_runs_on_its_own_examples() -> None:
+    manager = plugin_manager()
+    module = _readme_example()
+    manager.register(module)
+    rules = load_rules(manager)
+    rule = rules.rules["XYZ001"]
+    options = LintOptions(Settings(), rules, frozenset({"XYZ001"}), load_api_data())
+    for example in rule.INVALID:
+        found = finalize(lint_sources([Source("a.py", "/v/a.py", example.source)], options), options, {"a.py": example.source})
+        assert [(d.code, d.location.row) for d in found] == [("XYZ001", example.line)]
+    for valid in rule.VALID:
+        assert finalize(lint_sources([Source("a.py", "/v/a.py", valid)], options), options, {"a.py": valid}) == []
 
 
 def test_builtin_rules_are_an_entry_point_plugin() -> None:
