@@ -23,7 +23,7 @@ from prunelint.analysis.project import Project, Target, local_module_file
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.engine.noqa import UNUSED_NOQA_CODE, is_silenced, noqa_lines, unused_directives
 from prunelint.engine.options import LintOptions
-from prunelint.engine.prefilter import mentions_all
+from prunelint.engine.prefilter import mentions_all, mentions_words
 from prunelint.engine.results import FileResult, Step
 from prunelint.io.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.io.paths import display_path
@@ -45,7 +45,7 @@ class FileStep:
         return load_source(filename, filename, self.options.settings.max_file_size)
 
     def mentions(self, words: Iterable[str]):
-        return _mentions(words)
+        return mentions_words(words)
 
     def analyse(self, sources: list[Source]) -> list[FileResult]:
         return _analyse_all(sources, self.options, self.cst_rules)
@@ -282,21 +282,6 @@ def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectCont
     return ProjectContext(Project(facts, options.roots, options.api), texts, cells)
 
 
-def _mentions(words: Iterable[str]):
-    """A test for whole-word mentions. A plain substring search rules out most files first,
-    because a regex that starts with `\b` scans every character in Python's engine. A word
-    `a&b` is a conjunction (see `Rule.PREFILTER_WORDS`)."""
-    plain = sorted(w for w in words if "&" not in w)
-    groups = [w for w in words if "&" in w]
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, plain)) + r")\b") if plain else None
-
-    def mentions(source: Source) -> bool:
-        text = source.text
-        if pattern is not None and any(word in text for word in plain) and pattern.search(text):
-            return True
-        return any(mentions_all(text, group) for group in groups)
-
-    return mentions
 
 
 # Analysing a file peaks at a few hundred times its size (libcst's tree: about 460x at 2 MB and
@@ -312,7 +297,7 @@ def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) 
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
     from prunelint.engine.step import analyse
 
-    work = partial(analyse, api=options.api, cst_rules=cst_rules, roots=options.roots)
+    work = partial(analyse, api=options.api, cst_rules=cst_rules, roots=options.roots, prefilter=options.prefilter)
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]

@@ -15,6 +15,7 @@ from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.analysis.parse import python_parse
 from prunelint.diagnostics import Diagnostic
+from prunelint.engine.prefilter import rule_mentions
 from prunelint.engine.results import FileResult
 from prunelint.io.source import Source, file_error
 from prunelint.io.vendored import imports_older_copy
@@ -30,8 +31,19 @@ from prunelint.rules.node_rule import NodeRule
 from prunelint.settings.apidata import ApiData
 
 
-def analyse(source: Source, api: ApiData, cst_rules: tuple[type[Rule], ...], roots: tuple[str, ...] = ()) -> FileResult:
-    """`cst_rules`: the selected per-file rules, of either kind."""
+def analyse(
+    source: Source,
+    api: ApiData,
+    cst_rules: tuple[type[Rule], ...],
+    roots: tuple[str, ...] = (),
+    prefilter: bool = False,
+) -> FileResult:
+    """`cst_rules`: the selected per-file rules, of either kind. With `prefilter`, a rule runs
+    only on a file that mentions one of its PREFILTER_WORDS: what the run's prefilter promises
+    of every file it skips holds of each rule (a file is parsed when it has some rule's words,
+    and the facts' own words)."""
+    if prefilter:
+        cst_rules = tuple(r for r in cst_rules if r.PREFILTER_WORDS is None or rule_mentions(tuple(r.PREFILTER_WORDS))(source))
     if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and imports_older_copy(source.path, roots):
         cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
     node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))

@@ -17,6 +17,7 @@ from prunelint.plugins.hookspecs import hookimpl
 from prunelint.plugins.registry import PluginError, load_rules, plugin_manager
 from prunelint.rules.base import Invalid
 from prunelint.rules.cst_rule import CstRule
+from prunelint.rules.node_rule import NodeRule
 from prunelint.io.source import Source
 
 
@@ -167,3 +168,35 @@ def test_a_plugin_returning_garbage_is_a_clear_error() -> None:
     manager.register(_plugin(object))
     with pytest.raises(PluginError, match="not a NodeRule, CstRule or ProjectRule"):
         load_rules(manager)
+
+
+class ReportsEveryModule(NodeRule):
+    """Reports every module it is run on: shows which files a rule runs on."""
+
+    CODE = "XYZ003"
+    NAME = "every-module"
+    MESSAGE = "ran here"
+    PREFILTER_WORDS = ("zzz_marker",)
+    VALID = ["x = 1\n"]
+    INVALID = [Invalid("zzz_marker = 1\n", line=1)]
+
+    def visit_Module(self, node) -> None:
+        self.report(node.body[0])
+
+
+def test_a_rule_runs_only_on_files_with_its_words_unless_the_prefilter_is_off() -> None:
+    """A file another rule's words made the run parse is not handed to a rule whose own words
+    it lacks (the prefilter's promise, per rule); without the prefilter every rule sees it."""
+    manager = plugin_manager()
+    manager.register(_plugin(ReportsEveryModule))
+    rules = load_rules(manager)
+    sources = [
+        Source("a.py", "/v/a.py", "import torch_pruning as tp\n"),
+        Source("b.py", "/v/b.py", "zzz_marker = 1\n"),
+    ]
+    texts = {s.filename: s.text for s in sources}
+    codes = frozenset({"XYZ003", "PRL102"})
+    for prefilter, expected in ((True, ["b.py"]), (False, ["a.py", "b.py"])):
+        options = LintOptions(Settings(), rules, codes, load_api_data(), prefilter=prefilter)
+        found = finalize(lint_sources(sources, options), options, texts)
+        assert sorted(d.filename for d in found if d.code == "XYZ003") == expected
