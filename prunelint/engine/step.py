@@ -57,7 +57,7 @@ def analyse(
             if libcst_rules:
                 from prunelint.engine.cst_step import run_cst_rules
 
-                found.extend(run_cst_rules(source, api, libcst_rules))
+                found.extend(run_cst_rules(source, api, libcst_rules, tree))
         except RecursionError:
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
         except MemoryError:

@@ -101,8 +101,10 @@ class ImportNames:
 
     def _qualified(self, expr: ast.AST) -> str | None:
         dotted = dotted_name(expr)
-        if dotted is None:
-            return None
+        return None if dotted is None else self.qualified_dotted(dotted)
+
+    def qualified_dotted(self, dotted: str) -> str | None:
+        """`qualified` of an expression written as the dotted name `dotted`."""
         head, _, rest = dotted.partition(".")
         if head in self._rebound:
             return None

@@ -20,7 +20,7 @@ from prunelint.rules.base import Rule
 if TYPE_CHECKING:
     import libcst as cst
 
-    from prunelint.analysis.imports import ImportNames
+    from prunelint.model.names import ImportNames
     from prunelint.settings.apidata import ApiData
 
 _MISSING = object()
@@ -74,11 +74,28 @@ class CstRule(Rule):
 
     def qualified_name(self, expr: "cst.BaseExpression") -> str | None:
         """`torch_pruning.pruner.BasePruner` for `tp.pruner.BasePruner` after
-        `import torch_pruning as tp`; None where the name is not (only) an import."""
-        return None if self.names is None else self.names.qualified(expr)
+        `import torch_pruning as tp`; None where the name is not (only) an import. Answered
+        from the whole file's imports and bindings (CPython's tree, walked before libcst's)."""
+        if self.names is None:
+            return None
+        dotted = _dotted(expr)
+        return None if dotted is None else self.names.qualified_dotted(dotted)
 
     def pruner_class(self, call: "cst.Call") -> str | None:
         """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
-        # Every pruner rule asks this of every call: one call less than via qualified_name.
-        name = None if self.names is None else self.names.qualified(call.func)
+        name = self.qualified_name(call.func)
         return None if name is None else self.api.pruner_classes.get(name)
+
+
+def _dotted(node: "cst.BaseExpression") -> str | None:
+    """`a.b.c` for a chain of libcst names and attributes, else None."""
+    import libcst as cst
+
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
