@@ -152,7 +152,7 @@ def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | N
                     first and project_rules and _imports_outside_run(source, linted, options)
                 )
                 (chosen if wanted else rest).append(source)
-            pending = rest
+            chosen, pending = _with_star_neighbours(chosen, rest, results, options, step.mentions({STAR_IMPORT_WORD}))
         first = False
         if not chosen:
             break
@@ -221,6 +221,58 @@ def _star_reexporters(
                 found.add(id(source))
                 break
     return found
+
+
+def _star_targets(source: Source, options: LintOptions) -> set[str]:
+    """The files of the tree that `source` star-imports, by its text."""
+    path = os.path.abspath(source.path)
+    found = set()
+    for match in _STAR_IMPORT.finditer(source.text):
+        dots, module = match.groups()
+        target = local_module_file(path, module, len(dots), options.roots)
+        if target is not None:
+            found.add(target)
+    return found
+
+
+def _with_star_neighbours(
+    chosen: list[Source],
+    rest: list[Source],
+    results: Sequence[FileResult],
+    options: LintOptions,
+    may_star: Callable[[Source], bool],
+) -> tuple[list[Source], list[Source]]:
+    """`chosen`, with the unchosen files that star imports tie to it, to a fixed point: the
+    files that `from M import *` a module analysed or chosen (`pkg/__init__.py` with
+    `from .pruner import *`, and the package that star-imports that one), and the modules that a
+    chosen file star-imports. Later rounds would pick each of them (`_star_reexporters`,
+    `_modules_facts_point_into`), one link of the chain per round, each round a new build of
+    the project's facts; found by text, they are parsed in this round."""
+    if not chosen or not rest:
+        return chosen, rest
+    known = {os.path.abspath(r.source.path) for r in results} | {os.path.abspath(s.path) for s in chosen}
+    waiting = {os.path.abspath(s.path): s for s in rest}
+    targets: dict[str, set[str]] = {}
+
+    def stars(path: str, source: Source) -> set[str]:
+        if path not in targets:
+            targets[path] = _star_targets(source, options) if may_star(source) else set()
+        return targets[path]
+
+    added: list[Source] = []
+    frontier = list(chosen)
+    while True:
+        grown = [path for path, source in waiting.items() if stars(path, source) & known]
+        for source in frontier:
+            grown.extend(t for t in stars(os.path.abspath(source.path), source) if t in waiting)
+        frontier = [waiting.pop(path) for path in dict.fromkeys(grown) if path in waiting]
+        if not frontier:
+            break
+        known.update(os.path.abspath(s.path) for s in frontier)
+        added.extend(frontier)
+    if not added:
+        return chosen, rest
+    return chosen + added, [s for s in rest if os.path.abspath(s.path) in waiting]
 
 
 def _modules_facts_point_into(pending: Sequence[Source], results: Sequence[FileResult], options: LintOptions) -> set[int]:

@@ -76,3 +76,57 @@ def test_context_reading_stops_at_installed_packages(tree: Path, capsys) -> None
     )
     assert main(["--isolated", "uses_installed.py"]) == 1
     assert rows(capsys.readouterr().out) == ["uses_installed.py:9:12: PRL001"]
+
+
+STAR_CHAIN = {
+    "pkg/core.py": """
+        import torch_pruning as tp
+
+        def build(model, x):
+            return tp.pruner.MagnitudePruner(model, x, importance=None)
+        """,
+    "pkg/a.py": "from .core import *\n",
+    "pkg/b.py": "from .a import *\n",
+    "pkg/__init__.py": "from .b import *\n",
+    "train.py": """
+        import torch
+        import pkg
+
+        def main(model, x):
+            with torch.no_grad():
+                return pkg.build(model, x)
+        """,
+}
+
+
+def test_a_chain_of_star_re_exports_is_parsed_in_the_round_that_reaches_it(tmp_path: Path, monkeypatch) -> None:
+    """Each link of `pkg/__init__ -> b -> a -> core` is found by its text with the module it
+    star-imports, in one round, not in one round per link (each a rebuild of the project's
+    facts); the findings are those of parsing every file."""
+    from prunelint import api
+    from prunelint.engine import run
+
+    for name, text in STAR_CHAIN.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text), "utf-8")
+    rounds: list[list[str]] = []
+    analyse_all = run._analyse_all
+
+    def counted(sources, *args, **kwargs):
+        rounds.append(sorted(s.filename for s in sources))
+        return analyse_all(sources, *args, **kwargs)
+
+    monkeypatch.setattr(run, "_analyse_all", counted)
+
+    def findings(prefilter: bool) -> list[tuple[str, int, str]]:
+        options = api.find_options(tmp_path, prefilter=prefilter)
+        return [(d.filename, d.location.row, d.code) for d in api.check_paths([str(tmp_path)], options).diagnostics]
+
+    everything = findings(prefilter=False)
+    rounds.clear()
+    assert findings(prefilter=True) == everything
+    assert [row for name, row, code in everything if code == "PRL001" and name.endswith("train.py")] == [7]
+    # The first round parses what mentions torch_pruning and the star chain tied to it; a
+    # second adds train.py, which calls through the chain's head.
+    assert len(rounds) == 2, rounds
+    assert rounds[0] == sorted(str(tmp_path / n) for n in ("pkg/core.py", "pkg/a.py", "pkg/b.py", "pkg/__init__.py"))
