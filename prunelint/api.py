@@ -19,12 +19,11 @@ import tokenize
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from prunelint.diagnostics import Diagnostic
 from prunelint.engine.options import LintOptions
 from prunelint.engine.run import Texts, finalize, in_cells, lint_files, lint_sources
-from prunelint.fix.fixer import FIX_SUFFIX, FixFailure, FixRun, fix_sources, write_fixed
 from prunelint.io.atomic import remove_stale_temporaries
 from prunelint.io.discovery import Discovered, Excluder, discover
 from prunelint.io.notebook import Notebook, is_notebook, parse_notebook
@@ -33,6 +32,9 @@ from prunelint.plugins.registry import RuleSet, load_rules
 from prunelint.settings.apidata import ApiData, load_api_data
 from prunelint.settings.config import Settings, echo, find_settings
 from prunelint.settings.selection import Selection, enabled_codes, validate
+
+if TYPE_CHECKING:  # the fixer is imported by the runs that fix: a check never loads it
+    from prunelint.fix.fixer import FixFailure, FixRun
 
 __all__ = [
     "FixReport",
@@ -82,7 +84,7 @@ class Report:
 class FixReport(Report):
     """What `--fix` found and changed, in memory until `write_fixes`."""
 
-    run: FixRun = field(default_factory=lambda: FixRun([], {}))
+    run: FixRun = field(default_factory=lambda: _fixer().FixRun([], {}))
     # Notebooks are never rewritten: their fixable findings, by name.
     notebooks: dict[str, int] = field(default_factory=dict)
     unwritten: list[FixFailure] = field(default_factory=list)
@@ -252,7 +254,7 @@ def fix_paths(paths: Sequence[str], options: LintOptions, unsafe: bool = False) 
             before.extend(found)
         return found
 
-    run = fix_sources(sources, lint, unsafe)
+    run = _fixer().fix_sources(sources, lint, unsafe)
     in_notebooks, notebook_texts = lint_files(notebooks, options) if notebooks else ([], Texts(()))
     missing = _path_errors(found, options)
     fixable = {}
@@ -292,7 +294,7 @@ def fix_bytes(data: bytes, filename: str | None, options: LintOptions, unsafe: b
             before.extend(found)
         return found
 
-    run = fix_sources([loaded], lint, unsafe)
+    run = _fixer().fix_sources([loaded], lint, unsafe)
     text = run.fixed_texts.get(name, loaded.text)
     return FixReport(run.diagnostics, {name: text}, {}, run=run, before=before)
 
@@ -313,9 +315,9 @@ def write_fixes(report: FixReport) -> list[FixFailure]:
     unwritten = []
     folders = {os.path.dirname(os.path.realpath(report.run.originals[name].path)) for name in report.run.fixed_texts}
     for folder in sorted(folders):
-        remove_stale_temporaries(folder, FIX_SUFFIX)
+        remove_stale_temporaries(folder, _fixer().FIX_SUFFIX)
     for filename, text in list(report.run.fixed_texts.items()):
-        failure = write_fixed(report.run.originals[filename], text)
+        failure = _fixer().write_fixed(report.run.originals[filename], text)
         if failure is not None:
             unwritten.append(failure)
             report.run.fixed.pop(filename, None)
@@ -381,6 +383,12 @@ def _force_excluded(filename: str, options: LintOptions) -> bool:
 
 def _notebooks(texts: Texts) -> dict[str, Source]:
     return {name: s for name in texts.names() if (s := texts.source(name)) is not None and s.cells is not None}
+
+
+def _fixer():
+    from prunelint.fix import fixer
+
+    return fixer
 
 
 def split_rows(text: str) -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prunelint.diagnostics import Diagnostic, Edit, Fix
+from prunelint.diagnostics import Diagnostic
+from prunelint.model.report import as_diagnostic
 from prunelint.model.text import SourceText
-from prunelint.model.report import NodeEdit, Report
 from prunelint.rules.node_rule import NodeRule
 
 
@@ -12,29 +12,8 @@ def node_findings(rules: list[NodeRule], text: SourceText) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for rule in rules:
         found.extend(rule.findings)
-        found.extend(_diagnostic(rule, report, text) for report in rule.reports)
+        url = rule.info().url
+        found.extend(
+            as_diagnostic(report, rule.CODE, rule.filename, url, text.start, text.end) for report in rule.reports
+        )
     return found
-
-
-def _edit(edit: NodeEdit, text: SourceText) -> Edit:
-    start, end = text.start(edit.node), text.end(edit.node)  # type: ignore[arg-type]
-    if edit.where == "before":
-        return Edit(edit.content, start, start)
-    if edit.where == "after":
-        return Edit(edit.content, end, end)
-    return Edit(edit.content, start, end)
-
-
-def _diagnostic(rule: NodeRule, report: Report, text: SourceText) -> Diagnostic:
-    fix = None
-    if report.fix is not None:
-        fix = Fix(report.fix.message, tuple(_edit(e, text) for e in report.fix.edits), report.fix.applicability)
-    return Diagnostic(
-        code=rule.CODE,
-        message=report.message,
-        filename=rule.filename,
-        location=text.start(report.node),  # type: ignore[arg-type]
-        end_location=text.end(report.end_node or report.node),  # type: ignore[arg-type]
-        fix=fix,
-        url=rule.info().url,
-    )

@@ -15,7 +15,6 @@ from typing import Sequence, TextIO
 
 from prunelint import __version__, api
 from prunelint.engine.options import LintOptions
-from prunelint.fix.fixer import unified_diff
 from prunelint.io.notebook import is_notebook
 from prunelint.output.formats import render
 from prunelint.output.summary import show_fixes, statistics, summary, would_fix
@@ -225,7 +224,7 @@ def _fix_paths(
         stderr.write(f"warning: {failure.describe()}\n")
     if args.diff:
         for filename in sorted(report.fixed_texts):
-            stdout.write(unified_diff(filename, report.original(filename), report.fixed_texts[filename]))
+            stdout.write(_unified_diff(filename, report.original(filename), report.fixed_texts[filename]))
         stderr.write(would_fix(report.fixed, report.diagnostics, args.unsafe_fixes))
         return EXIT_FINDINGS if report.fixed_texts else EXIT_CLEAN
     unwritten = api.write_fixes(report)
@@ -267,7 +266,7 @@ def _fix_stdin(data: bytes, options: LintOptions, args: argparse.Namespace, stdo
     if args.diff:
         changed = filename in report.fixed_texts
         if changed:
-            stdout.write(unified_diff(filename, report.original(filename), report.fixed_texts[filename]))
+            stdout.write(_unified_diff(filename, report.original(filename), report.fixed_texts[filename]))
         stderr.write(would_fix(report.fixed, report.diagnostics, args.unsafe_fixes))
         return EXIT_FINDINGS if changed else EXIT_CLEAN
     _write_bytes(stdout, api.fixed_bytes(report, filename, data))
@@ -458,3 +457,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _unified_diff(filename: str, before: str, after: str) -> str:
+    from prunelint.fix.fixer import unified_diff  # difflib and the fixer, for --diff only
+
+    return unified_diff(filename, before, after)

@@ -117,7 +117,7 @@ def walk(tree: ast.AST, visitors: Iterable[object], *, parents: list[ast.AST] | 
         for method in plan.visits:
             method(node)
         if plan.mixed:
-            for child in _children_of_mixed(node, plan):
+            for child in _children_of_mixed(node):
                 visit(child)
         else:
             for field, hooks in plan.fields:
@@ -151,7 +151,7 @@ def walk(tree: ast.AST, visitors: Iterable[object], *, parents: list[ast.AST] | 
         del visit  # its closure refers to itself: a cycle that would keep the tree alive
 
 
-def _children_of_mixed(node: ast.AST, plan: _Plan) -> list[ast.AST]:
+def _children_of_mixed(node: ast.AST) -> list[ast.AST]:
     if type(node) is ast.Call:
         args, keywords = node.args, node.keywords
         if not keywords:
@@ -173,7 +173,7 @@ def source_children(node: ast.AST) -> list[ast.AST]:
     """A node's child nodes in the order they are written, as the walk visits them."""
     kind = type(node)
     if kind in (ast.Call, ast.Dict, ast.arguments):
-        return _children_of_mixed(node, None)
+        return _children_of_mixed(node)
     children: list[ast.AST] = []
     for field in _SOURCE_ORDER.get(kind, kind._fields):
         if field in _NOT_NODES or (field == "value" and kind in _CONSTANT_VALUE):

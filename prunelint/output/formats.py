@@ -10,7 +10,6 @@ The one-line formats print a finding's headline (its message's first sentence);
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -372,17 +371,19 @@ def _gitlab_path(filename: str) -> str:
 
 def _render_gitlab(diagnostics: Sequence[Diagnostic]) -> str:
     """GitLab's Code Quality report (as ruff writes it): stable fingerprints, one per finding."""
+    from hashlib import sha256  # OpenSSL's bindings, for this format only
+
     seen: set[str] = set()
     items = []
     for d in diagnostics:
         path = _gitlab_path(d.filename)
         # Stable across runs and unmoved by edits elsewhere in the file; a repeat gets the next.
         seed = f"{path}\0{d.code}\0{d.headline}\0{d.cell}"
-        fingerprint = hashlib.sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        fingerprint = sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         counter = 0
         while fingerprint in seen:
             counter += 1
-            fingerprint = hashlib.sha256(f"{seed}\0{counter}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            fingerprint = sha256(f"{seed}\0{counter}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
         seen.add(fingerprint)
         items.append(
             {

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-import difflib
 
 from prunelint.rules.base import Invalid
 from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
@@ -91,7 +90,9 @@ imp = GroupTaylorImportance("average")
             if self._known(keyword, text, data):
                 continue
             choices = data["normalizers"] if keyword == "normalizer" else data["group_reductions"]
-            close = difflib.get_close_matches(text, choices, n=1, cutoff=0.75)
+            from difflib import get_close_matches  # for a finding's suggestion only: rules load at start-up
+
+            close = get_close_matches(text, choices, n=1, cutoff=0.75)
             hint = f" (did you mean `{close[0]!r}`?)" if close else f" (known: {', '.join(choices)})"
             fix = None
             if close:

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
-from prunelint.model.report import NodeEdit, Report
+from prunelint.diagnostics import Diagnostic, Position
+from prunelint.model.report import Report, as_diagnostic
 from prunelint.rules.cst_rule import CstRule
 
 
@@ -77,26 +77,7 @@ def _end(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Position:
     return Position(rng.end.line, rng.end.column + 1)
 
 
-def _edit(edit: NodeEdit, positions: Mapping[cst.CSTNode, Any]) -> Edit:
-    start, end = _start(positions, edit.node), _end(positions, edit.node)
-    if edit.where == "before":
-        return Edit(edit.content, start, start)
-    if edit.where == "after":
-        return Edit(edit.content, end, end)
-    return Edit(edit.content, start, end)
-
-
 def _diagnostic(rule: CstRule, report: Report, positions: Mapping[cst.CSTNode, Any]) -> Diagnostic:
-    fix = None
-    if report.fix is not None:
-        edits = tuple(_edit(e, positions) for e in report.fix.edits)
-        fix = Fix(report.fix.message, edits, report.fix.applicability)
-    return Diagnostic(
-        code=rule.CODE,
-        message=report.message,
-        filename=rule.filename,
-        location=_start(positions, report.node),
-        end_location=_end(positions, report.end_node or report.node),
-        fix=fix,
-        url=rule.info().url,
+    return as_diagnostic(
+        report, rule.CODE, rule.filename, rule.info().url, functools.partial(_start, positions), functools.partial(_end, positions)
     )

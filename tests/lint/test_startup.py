@@ -1,6 +1,7 @@
 """Start-up stays lean: a run over a tree that never mentions Torch-Pruning loads the rules but
-never parses a file, never starts worker processes, and never imports torch; and reading code
-never imports libcst, which only a third-party CstRule needs.
+never parses a file, never starts worker processes, never imports torch, and never loads the
+fixer (or difflib) that only --fix and --diff need; and reading code never imports libcst,
+which only a third-party CstRule needs.
 
 A fresh interpreter is needed: the test process itself has long since imported libcst.
 """
@@ -23,7 +24,7 @@ PROBE = textwrap.dedent(
     code = main(sys.argv[1:])
     heavy = sorted(
         m for m in sys.modules
-        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step"))
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib"))
     )
     print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
     """
