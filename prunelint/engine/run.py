@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from functools import partial
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import pathspec
 
@@ -29,6 +29,9 @@ from prunelint.io.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.io.paths import display_path
 from prunelint.io.source import FILE_ERROR_CODE, Source, read_source
 
+if TYPE_CHECKING:
+    from prunelint.engine.workers import Workers
+
 
 MAX_CONTEXT_FILES = 200
 
@@ -40,6 +43,7 @@ class FileStep:
     def __init__(self, options: LintOptions) -> None:
         self.options = options
         self.cst_rules = options.rules.cst_rules(options.codes)
+        self._workers = None  # started by the first round with files enough to share
 
     def read(self, filename: str) -> "Source | Notebook | Diagnostic":
         return load_source(filename, filename, self.options.settings.max_file_size)
@@ -48,10 +52,22 @@ class FileStep:
         return mentions_words(words)
 
     def analyse(self, sources: list[Source]) -> list[FileResult]:
-        return _analyse_all(sources, self.options, self.cst_rules)
+        return _analyse_all(sources, self.options, self.cst_rules, self._pool)
+
+    def _pool(self, jobs: int) -> "Workers":
+        if self._workers is not None and self._workers.jobs != jobs:
+            self._workers.close()
+            self._workers = None
+        if self._workers is None:
+            from prunelint.engine.workers import Workers
+
+            self._workers = Workers(jobs)
+        return self._workers
 
     def finish(self) -> None:
-        pass
+        workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.close()
 
 
 def open_step(options: LintOptions) -> Step:
@@ -127,7 +143,16 @@ def in_cells(diagnostics: list[Diagnostic], sources: Iterable[Source]) -> list[D
 
 
 def lint_sources(sources: Sequence[Source], options: LintOptions, step: Step | None = None) -> list[Diagnostic]:
-    step = step or FileStep(options)
+    if step is not None:
+        return _lint_sources(sources, options, step)
+    own = FileStep(options)
+    try:
+        return _lint_sources(sources, options, own)
+    finally:
+        own.finish()
+
+
+def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -> list[Diagnostic]:
     cst_rules = options.rules.cst_rules(options.codes)
     project_rules = options.rules.project_rules(options.codes)
     parse_all = not options.prefilter or any(rule.PREFILTER_WORDS is None for rule in cst_rules)
@@ -343,7 +368,11 @@ def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectCont
 LARGE_TEXT = 1 << 20
 
 
-def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) -> list[FileResult]:
+def _analyse_all(
+    sources: list[Source], options: LintOptions, cst_rules: tuple, pool: Callable[[int], "Workers"] | None = None
+) -> list[FileResult]:
+    """`pool(jobs)`: the run's worker processes, kept between its rounds; without it, each
+    call forks its own."""
     if not sources:
         return []
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
@@ -353,13 +382,22 @@ def _analyse_all(sources: list[Source], options: LintOptions, cst_rules: tuple) 
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]
-    from prunelint.engine.workers import map_in_processes
-
     large = [i for i, source in enumerate(sources) if len(source.text) > LARGE_TEXT]
     # Largest files first, in small chunks: no worker is left with a long file at the end.
     order = sorted(set(range(len(sources))) - set(large), key=lambda i: -len(sources[i].text))
     chunksize = max(1, len(order) // (jobs * 8))
-    done = map_in_processes(work, [sources[i] for i in order], jobs, chunksize=chunksize) if order else []
+    done: list[FileResult] = []
+    if order:
+        chosen = [sources[i] for i in order]
+        if pool is not None:
+            workers = pool(jobs)
+            done = workers.map(work, chosen, chunksize)
+            if large:
+                workers.close()  # see LARGE_TEXT: none of them may hold memory meanwhile
+        else:
+            from prunelint.engine.workers import map_in_processes
+
+            done = map_in_processes(work, chosen, jobs, chunksize=chunksize)
     results: list[FileResult] = [None] * len(sources)  # type: ignore[list-item]
     for index, result in zip(order, done):
         results[index] = result
