@@ -9,6 +9,9 @@
   and modules. It never needs the syntax tree again, so files are parsed once.
 - `CstRule` (`prunelint.rules.cst_rule`): a libcst visitor, for third-party rules written that
   way; only a selected CstRule makes libcst parse a file.
+
+`FileRule` (here) is what the two per-file kinds share: the file, the API facts, the import
+names, `report` and `pruner_class`; each answers `qualified_name` for the nodes of its tree.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 from prunelint import RULE_URL
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.diagnostics import Diagnostic
+from prunelint.model.report import NodeFix, Report
 from prunelint.ruleinfo import RuleInfo
 
 if TYPE_CHECKING:
     from prunelint.analysis.context import ProjectContext
+    from prunelint.model.names import ImportNames
+    from prunelint.settings.apidata import ApiData
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,36 @@ def _lead(source: str) -> int:
     """Blank lines above an example's first line (its `line` counts them)."""
     text = textwrap.dedent(source)
     return len(text) - len(text.lstrip("\n"))
+
+
+class FileRule(Rule):
+    """What both kinds of per-file rule share, whichever tree they walk (`NodeRule`,
+    `CstRule`): the file's name, the API facts, the import names, and `report`."""
+
+    def __init__(self, filename: str, api: "ApiData | None" = None, names: "ImportNames | None" = None) -> None:
+        self.filename = filename
+        if api is None:
+            from prunelint.settings.apidata import load_api_data
+
+            api = load_api_data()
+        self.api = api
+        self.names = names
+        self.reports: list[Report] = []
+        self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
+
+    def report(self, node, message: str | None = None, fix: NodeFix | None = None, *, end_node=None) -> None:
+        """A finding spanning `node` (through `end_node` if given), with an optional fix."""
+        self.reports.append(Report(node, message or self.MESSAGE, fix, end_node))
+
+    def qualified_name(self, expr) -> str | None:
+        """`torch_pruning.pruner.BasePruner` for `tp.pruner.BasePruner` after
+        `import torch_pruning as tp`; None where the name is not (only) an import."""
+        raise NotImplementedError
+
+    def pruner_class(self, call) -> str | None:
+        """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
+        name = self.qualified_name(call.func)
+        return None if name is None else self.api.pruner_classes.get(name)
 
 
 class ProjectRule(Rule):

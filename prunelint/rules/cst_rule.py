@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from prunelint.diagnostics import Diagnostic
 from prunelint.model.report import NodeEdit, NodeFix, Report
+from prunelint.rules.base import FileRule
 
 __all__ = ["CstRule", "NodeEdit", "NodeFix", "Report"]
-from prunelint.rules.base import Rule
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 _MISSING = object()
 
 
-class CstRule(Rule):
+class CstRule(FileRule):
     """A per-file rule: implement `visit_*`/`leave_*` and call `self.report(node, message)`.
 
     `self.api` holds the API facts (`prunelint/data/torch_pruning_api.toml`), and
@@ -37,33 +36,9 @@ class CstRule(Rule):
     # pass over every parsed file: positions are given to reports without one.
     METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
 
-    def __init__(
-        self,
-        filename: str,
-        api: "ApiData | None" = None,
-        names: "ImportNames | None" = None,
-    ) -> None:
-        self.filename = filename
-        if api is None:
-            from prunelint.settings.apidata import load_api_data
-
-            api = load_api_data()
-        self.api = api
-        self.names = names
-        self.reports: list[Report] = []
-        self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
+    def __init__(self, filename: str, api: "ApiData | None" = None, names: "ImportNames | None" = None) -> None:
+        super().__init__(filename, api, names)
         self._metadata: Any = None  # the libcst visitor that wraps this rule, while it runs
-
-    def report(
-        self,
-        node: "cst.CSTNode",
-        message: str | None = None,
-        fix: NodeFix | None = None,
-        *,
-        end_node: "cst.CSTNode | None" = None,
-    ) -> None:
-        """A finding spanning `node` (through `end_node` if given), with an optional fix."""
-        self.reports.append(Report(node, message or self.MESSAGE, fix, end_node))
 
     def get_metadata(self, key: Any, node: "cst.CSTNode", default: Any = _MISSING) -> Any:
         if self._metadata is None:
@@ -80,11 +55,6 @@ class CstRule(Rule):
             return None
         dotted = _dotted(expr)
         return None if dotted is None else self.names.qualified_dotted(dotted)
-
-    def pruner_class(self, call: "cst.Call") -> str | None:
-        """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
-        name = self.qualified_name(call.func)
-        return None if name is None else self.api.pruner_classes.get(name)
 
 
 def _dotted(node: "cst.BaseExpression") -> str | None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prunelint.diagnostics import Diagnostic
-from prunelint.rules.base import Rule
 from prunelint.model.report import NodeEdit, NodeFix, Report
+from prunelint.rules.base import FileRule
 
 if TYPE_CHECKING:
     import ast
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["NodeEdit", "NodeFix", "NodeRule", "Report"]
 
 
-class NodeRule(Rule):
+class NodeRule(FileRule):
     """A per-file rule: implement `visit_*`/`leave_*` over `ast` nodes and call
     `self.report(node, message)`.
 
@@ -43,37 +42,11 @@ class NodeRule(Rule):
         names: "ImportNames | None" = None,
         text: "SourceText | None" = None,
     ) -> None:
-        self.filename = filename
-        if api is None:
-            from prunelint.settings.apidata import load_api_data
-
-            api = load_api_data()
-        self.api = api
-        self.names = names
+        super().__init__(filename, api, names)
         self.text = text
-        self.reports: list[Report] = []
-        self.findings: list[Diagnostic] = []  # filled by the engine from `reports`
-
-    def report(
-        self,
-        node: "ast.AST",
-        message: str | None = None,
-        fix: NodeFix | None = None,
-        *,
-        end_node: "ast.AST | None" = None,
-    ) -> None:
-        """A finding spanning `node` (through `end_node` if given), with an optional fix."""
-        self.reports.append(Report(node, message or self.MESSAGE, fix, end_node))  # type: ignore[arg-type]
 
     def qualified_name(self, expr: "ast.AST") -> str | None:
-        """`torch_pruning.pruner.BasePruner` for `tp.pruner.BasePruner` after
-        `import torch_pruning as tp`; None where the name is not (only) an import."""
         return None if self.names is None else self.names.qualified(expr)
-
-    def pruner_class(self, call: "ast.Call") -> str | None:
-        """The canonical Torch-Pruning pruner class a call constructs, if it is one."""
-        name = None if self.names is None else self.names.qualified(call.func)
-        return None if name is None else self.api.pruner_classes.get(name)
 
     def code(self, node: "ast.AST", limit: int = 60) -> str:
         """The node's code as written, on one line, for messages."""
