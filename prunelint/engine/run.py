@@ -28,6 +28,7 @@ from prunelint.engine.results import FileResult, Step
 from prunelint.io.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.io.paths import display_path
 from prunelint.io.source import FILE_ERROR_CODE, Source, read_source
+from prunelint.io.vendored import Copies
 
 if TYPE_CHECKING:
     from prunelint.engine.workers import Workers
@@ -44,6 +45,7 @@ class FileStep:
         self.options = options
         self.cst_rules = options.rules.cst_rules(options.codes)
         self._workers = None  # started by the first round with files enough to share
+        self._copies = Copies()
 
     def read(self, filename: str) -> "Source | Notebook | Diagnostic":
         return load_source(filename, filename, self.options.settings.max_file_size)
@@ -52,7 +54,7 @@ class FileStep:
         return mentions_words(words)
 
     def analyse(self, sources: list[Source]) -> list[FileResult]:
-        return _analyse_all(sources, self.options, self.cst_rules, self._pool)
+        return _analyse_all(sources, self.options, self.cst_rules, self._pool, self._copies)
 
     def _pool(self, jobs: int) -> "Workers":
         if self._workers is not None and self._workers.jobs != jobs:
@@ -369,7 +371,11 @@ LARGE_TEXT = 1 << 20
 
 
 def _analyse_all(
-    sources: list[Source], options: LintOptions, cst_rules: tuple, pool: Callable[[int], "Workers"] | None = None
+    sources: list[Source],
+    options: LintOptions,
+    cst_rules: tuple,
+    pool: Callable[[int], "Workers"] | None = None,
+    copies: Copies | None = None,
 ) -> list[FileResult]:
     """`pool(jobs)`: the run's worker processes, kept between its rounds; without it, each
     call forks its own."""
@@ -378,7 +384,9 @@ def _analyse_all(
     # Imported here: a run that parses nothing never pays for libcst or multiprocessing.
     from prunelint.engine.step import analyse
 
-    work = partial(analyse, api=options.api, cst_rules=cst_rules, roots=options.roots, prefilter=options.prefilter)
+    work = partial(
+        analyse, api=options.api, cst_rules=cst_rules, roots=options.roots, prefilter=options.prefilter, copies=copies
+    )
     jobs = min(options.jobs, len(sources) // max(1, options.min_files_per_job))
     if jobs <= 1:
         return [work(source) for source in sources]

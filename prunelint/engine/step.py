@@ -18,7 +18,7 @@ from prunelint.diagnostics import Diagnostic
 from prunelint.engine.prefilter import rule_mentions
 from prunelint.engine.results import FileResult
 from prunelint.io.source import Source, file_error
-from prunelint.io.vendored import imports_older_copy
+from prunelint.io.vendored import Copies
 from prunelint.model.collector import FactCollector
 from prunelint.model.flow import FlowWalker
 from prunelint.model.names import ImportNames
@@ -37,14 +37,15 @@ def analyse(
     cst_rules: tuple[type[Rule], ...],
     roots: tuple[str, ...] = (),
     prefilter: bool = False,
+    copies: Copies | None = None,
 ) -> FileResult:
     """`cst_rules`: the selected per-file rules, of either kind. With `prefilter`, a rule runs
     only on a file that mentions one of its PREFILTER_WORDS: what the run's prefilter promises
     of every file it skips holds of each rule (a file is parsed when it has some rule's words,
-    and the facts' own words)."""
+    and the facts' own words). `copies`: the run's judgement of vendored Torch-Pruning copies."""
     if prefilter:
-        cst_rules = tuple(r for r in cst_rules if r.PREFILTER_WORDS is None or rule_mentions(tuple(r.PREFILTER_WORDS))(source))
-    if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and imports_older_copy(source.path, roots):
+        cst_rules = _mentioned(cst_rules, source)
+    if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and (copies or Copies()).imports_older_copy(source.path, roots):
         cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
     node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))
     libcst_rules = tuple(r for r in cst_rules if not issubclass(r, NodeRule))
@@ -63,6 +64,23 @@ def analyse(
         except MemoryError:
             return FileResult(source, None, [file_error(source.filename, "too large to analyse: ran out of memory")])
         return FileResult(source, facts, found)
+
+
+def _mentioned(rules: tuple[type[Rule], ...], source: Source) -> tuple[type[Rule], ...]:
+    """The rules whose PREFILTER_WORDS the file mentions; most rules share their words
+    (`torch_pruning`), and each set of words is looked for once."""
+    found: dict[tuple[str, ...], bool] = {}
+    kept = []
+    for rule in rules:
+        if rule.PREFILTER_WORDS is None:
+            kept.append(rule)
+            continue
+        words = tuple(rule.PREFILTER_WORDS)
+        if words not in found:
+            found[words] = rule_mentions(words)(source)
+        if found[words]:
+            kept.append(rule)
+    return tuple(kept)
 
 
 @contextmanager

@@ -62,8 +62,24 @@ def is_current(copy: str) -> bool:
 
 def imports_older_copy(path: str, roots: tuple[str, ...]) -> bool:
     """`import torch_pruning` in this file finds an older copy shipped in its tree."""
-    copy = tree_copy(path, roots)
-    return copy is not None and not is_current(copy)
+    return Copies().imports_older_copy(path, roots)
+
+
+class Copies:
+    """`imports_older_copy` for the files of one run: every file of a tree finds the same copy
+    (all of Torch-Pruning's own files find its `torch_pruning/`), whose pruner package is read
+    once, not once per file."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, bool] = {}
+
+    def imports_older_copy(self, path: str, roots: tuple[str, ...]) -> bool:
+        copy = tree_copy(path, roots)
+        if copy is None:
+            return False
+        if copy not in self._current:
+            self._current[copy] = is_current(copy)
+        return not self._current[copy]
 
 
 def _root_of(folder: str, roots: tuple[str, ...]) -> str | None:

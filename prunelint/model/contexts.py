@@ -91,14 +91,28 @@ class ModeResolver:
         # Decorators defined in this module whose wrapper runs the wrapped function under a
         # grad mode, by qualified name (found by `FactCollector._wrapping_decorators`).
         self.local_wrappers: dict[str, GradApi] = {}
+        # Every call of a block carries the block's chain of switches: each switch is judged
+        # once, while the local wrappers it may name stay the same (they are only added to).
+        self._effects: dict[RawContext, tuple[int, Mode]] = {}
 
     def mode(self, contexts: Sequence[RawContext]) -> Mode:
         mode = NEUTRAL
         for ctx in contexts:
-            mode = mode.then(self.effect(ctx))
+            effect = self.effect(ctx)
+            if effect.grad != INHERIT or effect.inference != INHERIT:  # else `then` changes nothing
+                mode = mode.then(effect)
         return mode
 
     def effect(self, ctx: RawContext) -> Mode:
+        version = len(self.local_wrappers)
+        known = self._effects.get(ctx)
+        if known is not None and known[0] == version:
+            return known[1]
+        found = self._effect(ctx)
+        self._effects[ctx] = (version, found)
+        return found
+
+    def _effect(self, ctx: RawContext) -> Mode:
         if ctx.preset is not None:
             return ctx.preset
         if ctx.exit_of is not None:

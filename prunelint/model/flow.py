@@ -65,8 +65,9 @@ def call_argument(call: ast.Call, name: str | None, position: int | None = None)
     return positional[position] if position < len(positional) else None
 
 
-@dataclass(frozen=True)
-class CallEvent:
+class CallEvent(NamedTuple):
+    """A call, in evaluation order. A named tuple, as `Use`: one per call of a file."""
+
     index: int
     node: ast.Call
     chain: Chain
@@ -81,8 +82,9 @@ class CallEvent:
         return call_argument(self.node, None, index)
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
+    """A name bound in a scope. A named tuple, as `Use`: one per binding of a file."""
+
     index: int
     name: str  # dotted: `model`, `model.config.use_cache`
     value: ast.expr | None  # None where the bound value is not one expression

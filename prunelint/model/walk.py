@@ -14,6 +14,7 @@ The walk recurses; callers run it on a deep stack (`prunelint.analysis.deepstack
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Any, Callable, Iterable
 
 VisitorMethod = Callable[[Any], Any]
@@ -69,11 +70,13 @@ class _Plan:
 
 def visitor_methods(visitor: object) -> dict[str, VisitorMethod]:
     """The `visit_*` and `leave_*` methods a visitor defines, bound."""
-    found: dict[str, VisitorMethod] = {}
-    for name in dir(type(visitor)):
-        if name.startswith(("visit_", "leave_")):
-            found[name] = getattr(visitor, name)
-    return found
+    return {name: getattr(visitor, name) for name in _hook_names(type(visitor))}
+
+
+@functools.cache
+def _hook_names(kind: type) -> tuple[str, ...]:
+    # `dir` of a rule class is hundreds of names; every file asks again for the same class.
+    return tuple(name for name in dir(kind) if name.startswith(("visit_", "leave_")))
 
 
 def walk(tree: ast.AST, visitors: Iterable[object], *, parents: list[ast.AST] | None = None) -> None:
