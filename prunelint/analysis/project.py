@@ -13,6 +13,7 @@ from prunelint.settings.apidata import ApiData
 TargetKind = Literal["pruner", "dependency_graph", "function", "class"]
 API_PACKAGES = ("torch", "torch_pruning")
 MAX_HOPS = 16
+_UNRESOLVED = object()
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Project:
         # Where a file's imports are looked up from: the same for every call in it, and each
         # lookup of a package root tests for `__init__.py` on disk.
         self._bases: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._resolved: dict[tuple[str, Symbol], Target | None] = {}
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
@@ -92,6 +94,17 @@ class Project:
 
     # -- resolution -----------------------------------------------------------------------------
     def resolve(self, path: str, symbol: Symbol, depth: int = 0) -> Target | None:
+        if depth:
+            return self._resolve(path, symbol, depth)
+        # Every file calls `torch.nn.Conv2d`, `print` and its own helpers many times over, and
+        # the build index and the expansion words resolve each call: each is resolved once.
+        key = (path, symbol)
+        found = self._resolved.get(key, _UNRESOLVED)
+        if found is _UNRESOLVED:
+            found = self._resolved[key] = self._resolve(path, symbol, 0)
+        return found  # type: ignore[return-value]
+
+    def _resolve(self, path: str, symbol: Symbol, depth: int) -> Target | None:
         absolute = self._absolute.get(path)
         if absolute is None:
             absolute = self._absolute[path] = os.path.abspath(path)
