@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -97,14 +98,19 @@ def run_once(argv: list[str], cwd: Path, timeout: float | None = None) -> tuple[
         argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *argv]
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # A session of its own: a peer that runs past the timeout is killed with its workers
+        # (TorchFix's and Fixit's pools), which would otherwise load the machine for the rest
+        # of the bench, and the process `time` wraps it in.
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = None if timeout is None else start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 os.wait4(proc.pid, 0)
                 raise subprocess.TimeoutExpired(argv, timeout)
             time.sleep(0.002)
