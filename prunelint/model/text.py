@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import ast
 import io
+import keyword
 import re
+import token
 import tokenize
+from dataclasses import dataclass
 
 from prunelint.diagnostics import Position
 
@@ -18,10 +21,29 @@ from prunelint.diagnostics import Position
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
+@dataclass(frozen=True)
+class Span:
+    """A range to report on that is no node of the tree (positions as `ast` gives them)."""
+
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
+
+
+_TRIVIA = (token.COMMENT, token.NL, token.NEWLINE, token.INDENT, token.DEDENT, token.ENCODING, token.ENDMARKER)
+# A `(` after one of these opens a call's arguments (or a class's bases), not a parenthesised
+# expression: libcst gives those parentheses to the call.
+_CALLEE_TYPES = tuple(t for t in (token.NAME, token.NUMBER, token.STRING, getattr(token, "FSTRING_END", None)) if t)
+
+
 class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts: list[int] | None = None  # offset of each line's first character
+        self._tokens: list[tokenize.TokenInfo] | None = None  # read for a node's parentheses
+        self._token_starts: dict[tuple[int, int], int] = {}
+        self._token_ends: dict[tuple[int, int], int] = {}
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
@@ -74,3 +96,78 @@ class SourceText:
             return [t.string for t in tokens if t.type == tokenize.STRING]
         except (tokenize.TokenError, SyntaxError):
             return None
+
+    # -- parentheses: `ast` leaves a node's own parentheses out of its span; libcst's code of a
+    # node (what messages quote) holds them. The file's tokens are read only when a message asks.
+
+    def parenthesized(self, node: ast.AST) -> tuple[int, int]:
+        """Character offsets of the node's code with the parentheses written around it (and
+        what lies between them: comments, line breaks); a call's own parentheses are not the
+        node's."""
+        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        rest = self.text[end:].lstrip(" \t\f\r\n\\")
+        if not rest.startswith((")", "#")):
+            return start, end  # no parenthesis can close after it
+        found = self._token_indices(node)
+        if found is None:
+            return start, end
+        tokens = self._read_tokens()
+        first, last = found
+        while (
+            first > 0
+            and last + 1 < len(tokens)
+            and tokens[first - 1].string == "("
+            and tokens[last + 1].string == ")"
+            and not (first > 1 and _callee(tokens[first - 2]))
+        ):
+            first, last = first - 1, last + 1
+        return self._token_offset(*tokens[first].start), self._token_offset(*tokens[last].end)
+
+    def inside_parentheses(self, node: ast.AST) -> Span | None:
+        """The range of what a node's first and last tokens enclose, when they are `(` and `)`
+        (a generator expression's, which `ast` counts as the node's own)."""
+        found = self._token_indices(node)
+        if found is None:
+            return None
+        tokens = self._read_tokens()
+        first, last = found
+        if last - first < 2 or tokens[first].string != "(" or tokens[last].string != ")":
+            return None
+        (row, column), (end_row, end_column) = tokens[first + 1].start, tokens[last - 1].end
+        return Span(row, self._bytes(row, column), end_row, self._bytes(end_row, end_column))
+
+    def _read_tokens(self) -> list[tokenize.TokenInfo]:
+        if self._tokens is None:
+            lines = iter([line + "\n" for line in _NEWLINE.split(self.text)])
+            found: list[tokenize.TokenInfo] = []
+            try:
+                for tok in tokenize.generate_tokens(lambda: next(lines, "")):
+                    if tok.type not in _TRIVIA:
+                        found.append(tok)
+            except (tokenize.TokenError, SyntaxError):
+                found = []
+            self._tokens = found
+            for index, tok in enumerate(found):
+                self._token_starts[tok.start] = index
+                self._token_ends[tok.end] = index
+        return self._tokens
+
+    def _token_indices(self, node: ast.AST) -> tuple[int, int] | None:
+        start = (node.lineno, self.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        end = (node.end_lineno, self.column(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
+        self._read_tokens()
+        first, last = self._token_starts.get(start), self._token_ends.get(end)
+        return None if first is None or last is None else (first, last)
+
+    def _token_offset(self, row: int, column: int) -> int:
+        return self._line_starts()[row - 1] + column
+
+    def _bytes(self, row: int, column: int) -> int:
+        return len(self.line(row)[:column].encode("utf-8"))
+
+
+def _callee(tok: tokenize.TokenInfo) -> bool:
+    if tok.type == token.NAME:
+        return not keyword.iskeyword(tok.string)
+    return tok.type in _CALLEE_TYPES or tok.string in (")", "]", "}")

@@ -48,7 +48,15 @@ class NodeRule(FileRule):
     def qualified_name(self, expr: "ast.AST") -> str | None:
         return None if self.names is None else self.names.qualified(expr)
 
-    def code(self, node: "ast.AST", limit: int = 60) -> str:
-        """The node's code as written, on one line, for messages."""
-        text = " ".join(self.text.segment(node).split()) if self.text is not None else ""
+    def code(self, node: "ast.AST", limit: int = 60, *, parentheses: bool = False) -> str:
+        """The node's code as written, on one line, for messages; with `parentheses`, with the
+        parentheses written around it (`(loss)`), as libcst's code of a node had them."""
+        if self.text is None:
+            return ""
+        if parentheses:
+            start, end = self.text.parenthesized(node)
+            written = self.text.text[start:end]
+        else:
+            written = self.text.segment(node)
+        text = " ".join(written.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."

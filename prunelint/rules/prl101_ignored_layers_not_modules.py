@@ -1,14 +1,10 @@
 from __future__ import annotations
 
 import ast
-import keyword
-import re
-import token
-import tokenize
-from dataclasses import dataclass
 
 from prunelint.model.arguments import arguments, is_number, is_string, literal
 from prunelint.model.lists import ListTracker, comprehension_names
+from prunelint.model.text import Span
 from prunelint.rules.base import Invalid
 from prunelint.rules.node_rule import NodeRule
 
@@ -165,23 +161,13 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 
     def code(self, node: ast.AST, limit: int = 60) -> str:
         """The node's code as written with its own parentheses, on one line, for messages."""
-        if self.text is None:
-            return super().code(node, limit)
-        start, end = self._tokens().parenthesized(node)
-        text = " ".join(self.text.text[start:end].split())
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+        return super().code(node, limit, parentheses=True)
 
-    def _at(self, node: ast.expr) -> "ast.AST | _Span":
+    def _at(self, node: ast.expr) -> "ast.AST | Span":
         """What to report on: a generator expression without its parentheses."""
         if type(node) is not ast.GeneratorExp or self.text is None:
             return node
-        return self._tokens().inside(node) or node
-
-    def _tokens(self) -> "_Tokens":
-        tokens = getattr(self, "_token_index", None)
-        if tokens is None:
-            tokens = self._token_index = _Tokens(self.text)  # type: ignore[arg-type]
-        return tokens
+        return self.text.inside_parentheses(node) or node
 
     def _problem(self, value: ast.expr) -> tuple[str, str, ast.expr] | None:
         """What is wrong, how to fix it, and where: the element or the whole value; None if
@@ -252,101 +238,3 @@ def _under(package: str, roots: tuple[str, ...]) -> bool:
 def _attr(string: ast.expr) -> str:
     value = string.value if type(string) is ast.Constant else None
     return value if isinstance(value, str) and value.isidentifier() else "fc"
-
-
-@dataclass(frozen=True)
-class _Span:
-    """A range to report on that is no node of the tree (positions as `ast` gives them)."""
-
-    lineno: int
-    col_offset: int
-    end_lineno: int
-    end_col_offset: int
-
-
-_NEWLINE = re.compile(r"\r\n?|\n")
-_TRIVIA = (token.COMMENT, token.NL, token.NEWLINE, token.INDENT, token.DEDENT, token.ENCODING, token.ENDMARKER)
-# A `(` after one of these opens a call's arguments (or a class's bases), not a parenthesised
-# expression: libcst gives those parentheses to the call.
-_CALLEE_TYPES = tuple(t for t in (token.NAME, token.NUMBER, token.STRING, getattr(token, "FSTRING_END", None)) if t)
-
-
-class _Tokens:
-    """The file's tokens, read only where a finding needs them (a node's parentheses)."""
-
-    def __init__(self, text) -> None:
-        self.text = text
-        self._tokens: list[tokenize.TokenInfo] | None = None
-        self._starts: dict[tuple[int, int], int] = {}
-        self._ends: dict[tuple[int, int], int] = {}
-
-    def _read(self) -> list[tokenize.TokenInfo]:
-        if self._tokens is None:
-            lines = iter([line + "\n" for line in _NEWLINE.split(self.text.text)])
-            found: list[tokenize.TokenInfo] = []
-            try:
-                for tok in tokenize.generate_tokens(lambda: next(lines, "")):
-                    if tok.type not in _TRIVIA:
-                        found.append(tok)
-            except (tokenize.TokenError, SyntaxError):
-                found = []
-            self._tokens = found
-            for index, tok in enumerate(found):
-                self._starts[tok.start] = index
-                self._ends[tok.end] = index
-        return self._tokens
-
-    def _indices(self, node: ast.AST) -> tuple[int, int] | None:
-        text = self.text
-        start = (node.lineno, text.column(node.lineno, node.col_offset))  # type: ignore[attr-defined]
-        end = (node.end_lineno, text.column(node.end_lineno, node.end_col_offset))  # type: ignore[attr-defined]
-        self._read()
-        first, last = self._starts.get(start), self._ends.get(end)
-        return None if first is None or last is None else (first, last)
-
-    def _offset(self, row: int, column: int) -> int:
-        return self.text.offset(row, 0) + column
-
-    def parenthesized(self, node: ast.AST) -> tuple[int, int]:
-        """Character offsets of the node's code with the parentheses libcst gives it."""
-        text = self.text
-        start = text.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        rest = text.text[end:].lstrip(" \t\f\r\n\\")
-        if not rest.startswith((")", "#")):
-            return start, end  # no parenthesis can close after it
-        found = self._indices(node)
-        if found is None:
-            return start, end
-        tokens = self._read()
-        first, last = found
-        while (
-            first > 0
-            and last + 1 < len(tokens)
-            and tokens[first - 1].string == "("
-            and tokens[last + 1].string == ")"
-            and not (first > 1 and _callee(tokens[first - 2]))
-        ):
-            first, last = first - 1, last + 1
-        return self._offset(*tokens[first].start), self._offset(*tokens[last].end)
-
-    def inside(self, node: ast.AST) -> _Span | None:
-        """The range of what a node's first and last tokens (its parentheses) enclose."""
-        found = self._indices(node)
-        if found is None:
-            return None
-        tokens = self._read()
-        first, last = found
-        if last - first < 2 or tokens[first].string != "(" or tokens[last].string != ")":
-            return None
-        (row, column), (end_row, end_column) = tokens[first + 1].start, tokens[last - 1].end
-        return _Span(row, self._bytes(row, column), end_row, self._bytes(end_row, end_column))
-
-    def _bytes(self, row: int, column: int) -> int:
-        return len(self.text.line(row)[:column].encode("utf-8"))
-
-
-def _callee(tok: tokenize.TokenInfo) -> bool:
-    if tok.type == token.NAME:
-        return not keyword.iskeyword(tok.string)
-    return tok.type in _CALLEE_TYPES or tok.string in (")", "]", "}")

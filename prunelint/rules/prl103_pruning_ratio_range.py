@@ -148,43 +148,7 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
     def _key_code(self, table: ast.Dict, index: int, limit: int = 60) -> str:
         """The code of the dict's `index`-th key with the parentheses written around it, as
         libcst gave it for messages (`(model.fc)`, `( # comment model.fc)`)."""
-        key = table.keys[index]
-        if self.text is None:
-            return self.code(key, limit)  # type: ignore[arg-type]
-        text, at = self.text.text, self.text.offset
-        start, end = at(key.lineno, key.col_offset), at(key.end_lineno, key.end_col_offset)  # type: ignore[union-attr, arg-type]
-        # Between the previous entry (or the `{`) and the key, and between the key and its value,
-        # there are only punctuation, blanks and comments: the parentheses are counted there.
-        if index:
-            previous = table.values[index - 1]
-            low = at(previous.end_lineno, previous.end_col_offset)  # type: ignore[arg-type]
-        else:
-            low = at(table.lineno, table.col_offset) + 1
-        value = table.values[index]
-        high = at(value.lineno, value.col_offset)
-        before = _without_comments(text[low:start])
-        after = _without_comments(text[end:high])
-        opening = [i for i, c in enumerate(before) if c == "("]
-        closing = [i for i, c in enumerate(after) if c == ")"]
-        # Only the parentheses right next to the key (blanks between) are its own.
-        own_open = 0
-        for i in reversed(range(len(before))):
-            if before[i] == "(":
-                own_open += 1
-            elif before[i] not in _BLANK:
-                break
-        own_close = 0
-        for c in after:
-            if c == ")":
-                own_close += 1
-            elif c not in _BLANK:
-                break
-        pairs = min(own_open, own_close)
-        if pairs:
-            start = low + opening[-pairs]
-            end = end + closing[pairs - 1] + 1
-        code = " ".join(text[start:end].split())
-        return code if len(code) <= limit else code[: limit - 3] + "..."
+        return self.code(table.keys[index], limit, parentheses=True)  # type: ignore[arg-type]
 
     @staticmethod
     def _sweeps(args) -> bool:
@@ -223,13 +187,3 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
             effect = "It prunes nothing, silently."
         shown = int(value) if float(value).is_integer() else value
         return self.MESSAGE.format(what=what, value=shown, effect=effect)
-
-
-_BLANK = " \t\f\r\n\\"
-
-
-def _without_comments(text: str) -> str:
-    """Text between two tokens with each comment blanked out (no string can be there)."""
-    if "#" not in text:
-        return text
-    return "".join(line.split("#", 1)[0].ljust(len(line)) for line in text.splitlines(keepends=True))

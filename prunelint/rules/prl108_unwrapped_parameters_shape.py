@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 
 from prunelint.model.arguments import arguments, is_string, keyword_argument
 from prunelint.rules.base import Invalid
@@ -125,56 +123,6 @@ pruner = GroupNormPruner(model, x, importance=imp, unwrapped_parameters=["pos_em
 
     def _code(self, container: ast.expr, node: ast.expr) -> str:
         """`self.code(node)`, with the parentheses around `node` as libcst's code of a node had
-        them, for an element, key or value of `container`."""
-        if self.text is not None:
-            start = self.text.offset(node.lineno, node.col_offset)
-            end = self.text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
-            first, last = _parenthesized(self.text.text, container, self.text.offset, start, end)
-            if (first, last) != (start, end):
-                text = " ".join(self.text.text[first:last].split())
-                return text if len(text) <= 60 else text[:57] + "..."
-        return self.code(node)
-
-
-def _parenthesized(text: str, container: ast.expr, offset, start: int, end: int) -> tuple[int, int]:
-    """The span from `start` to `end` widened by the parentheses around it (comments between
-    them too). Inside a list, tuple or dict literal no parenthesis next to an element is the
-    literal's own: a tuple's elements are followed by a comma."""
-    if text[start - 1 : start] not in ("(", " ", "\t", "\n", "\r", "\f", "\\"):
-        return start, end  # the usual case: no parenthesis, nothing to read
-    first = offset(container.lineno, container.col_offset)
-    last = offset(container.end_lineno, container.end_col_offset)
-    fragment = text[first:last]
-    lines = [0]
-    lines.extend(i + 1 for i, char in enumerate(fragment) if char == "\n")
-    opens: list[int] = []  # offsets of the '(' tokens right before `start`, nearest first
-    closes: list[int] = []  # of the ')' tokens right after `end`, nearest first
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(fragment).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return start, end
-    skipped = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
-    located = [(first + lines[t.start[0] - 1] + t.start[1], t) for t in tokens if t.start[0] <= len(lines)]
-    for index, (at, token) in enumerate(located):
-        if at < start:
-            continue
-        # `index` is the node's first token: read back from it, then on from its end.
-        for before_at, before in reversed(located[:index]):
-            if before.type in skipped:
-                continue
-            if before.type == tokenize.OP and before.string == "(":
-                opens.append(before_at)
-                continue
-            break
-        for after_at, after in located[index:]:
-            if after_at < end or after.type in skipped:
-                continue
-            if after.type == tokenize.OP and after.string == ")":
-                closes.append(after_at + 1)
-                continue
-            break
-        break
-    count = min(len(opens), len(closes))
-    if count == 0:
-        return start, end
-    return opens[count - 1], closes[count - 1]
+        them, for an element, key or value of `container` (a tuple's own parentheses are not
+        its element's: a comma follows the element)."""
+        return self.code(node, parentheses=True)

@@ -74,16 +74,16 @@ imp = GroupTaylorImportance("average")
         if signature is None or module not in data.get("modules", ()):
             return
         # In the order written; a positional argument's index counts `*args` before it.
-        options: list[tuple[str, ast.expr, ast.AST | None]] = []
+        options: list[tuple[str, ast.expr]] = []
         for index, arg in enumerate(node.args):
             if type(arg) is not ast.Starred and index < len(signature):
-                options.append((signature[index], arg, node.args[index - 1] if index else None))
+                options.append((signature[index], arg))
         for keyword in node.keywords:
             if keyword.arg is not None:
-                options.append((keyword.arg, keyword.value, keyword))
+                options.append((keyword.arg, keyword.value))
         if node.keywords and node.args:
             options.sort(key=lambda option: (option[1].lineno, option[1].col_offset))
-        for keyword, value, before in options:
+        for keyword, value in options:
             if keyword not in ("normalizer", "group_reduction") or not self._simple_string(value):
                 continue
             text = value.value  # type: ignore[attr-defined]
@@ -99,7 +99,7 @@ imp = GroupTaylorImportance("average")
                 quote = '"' if self.text.segment(value).endswith('"') else "'"
                 fix = NodeFix(f"Use `{close[0]!r}`", (NodeEdit(value, f"{quote}{close[0]}{quote}"),))
             what = "normalizer" if keyword == "normalizer" else "group reduction"
-            written = self._with_parentheses(node, value, before)
+            written = self.code(value, parentheses=True)
             self.report(value, self.MESSAGE.format(keyword=keyword, value=written, what=what, hint=hint), fix)
 
     def _simple_string(self, value: ast.expr) -> bool:
@@ -112,28 +112,6 @@ imp = GroupTaylorImportance("average")
             return False
         tokens = self.text.string_tokens(value)
         return tokens is not None and len(tokens) == 1
-
-    def _with_parentheses(self, call: ast.Call, value: ast.expr, before: ast.AST | None) -> str:
-        """`value`'s code with the parentheses around it (as libcst's node holds them), on one
-        line, for the message. `before` is the keyword of a keyword argument, or the argument
-        before a positional one (None for the first: the call's own parenthesis comes first)."""
-        text = self.text
-        if before is None:
-            start = text.offset(call.func.end_lineno, call.func.end_col_offset)  # type: ignore[arg-type]
-        elif type(before) is ast.keyword:
-            start = text.offset(before.lineno, before.col_offset)
-        else:
-            start = text.offset(before.end_lineno, before.end_col_offset)  # type: ignore[arg-type, attr-defined]
-        begin = text.offset(value.lineno, value.col_offset)
-        opening = _parentheses(text.text, start, begin, "(")
-        if before is None and opening:
-            opening.pop(0)  # the call's
-        if not opening:
-            return self.code(value)
-        end = text.offset(value.end_lineno, value.end_col_offset)  # type: ignore[arg-type]
-        closing = _parentheses(text.text, end, len(text.text), ")", len(opening))
-        code = " ".join(text.text[opening[0] : closing[-1] + 1].split())
-        return code if len(code) <= 60 else code[:57] + "..."
 
     @staticmethod
     def _known(keyword: str, value: str, data: dict) -> bool:
@@ -149,20 +127,3 @@ imp = GroupTaylorImportance("average")
                     return False
                 return True
         return False
-
-
-def _parentheses(text: str, start: int, end: int, paren: str, count: int | None = None) -> list[int]:
-    """The offsets of `paren` characters in `text[start:end]`, which holds no code but
-    punctuation, blanks and comments (up to `count` of them)."""
-    found: list[int] = []
-    i = start
-    while i < end and (count is None or len(found) < count):
-        char = text[i]
-        if char == "#":
-            while i < end and text[i] not in "\r\n":
-                i += 1
-            continue
-        if char == paren:
-            found.append(i)
-        i += 1
-    return found

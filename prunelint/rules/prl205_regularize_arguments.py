@@ -87,40 +87,6 @@ pruner.regularize(model, loss)
                 parameter = second.get(pruner.cls)
                 arg = call.positional(1)
                 if parameter is not None and arg is not None:
-                    written = self._with_parentheses(call.node.args[0], arg)
+                    written = self.code(arg, parentheses=True)
                     problem = self.SECOND.format(arg=written, parameter=parameter, cls=pruner.cls, receiver=pruner.name)
                     self.report(call.node, self.MESSAGE.format(call=text, problem=problem))
-
-    def _with_parentheses(self, before: ast.expr, arg: ast.expr) -> str:
-        """`self.code(arg)` with the parentheses written around the second positional argument
-        `arg` (libcst's node held them: `regularize(model, (loss))` passes `(loss)`). `before`
-        is the first positional argument: between the two there is only punctuation, blanks
-        and comments."""
-        text = self.text
-        if text is None:
-            return self.code(arg)
-        start = text.offset(before.end_lineno, before.end_col_offset)  # type: ignore[arg-type]
-        begin = text.offset(arg.lineno, arg.col_offset)
-        opening = _parentheses(text.text, start, begin, "(")
-        if not opening:
-            return self.code(arg)
-        end = text.offset(arg.end_lineno, arg.end_col_offset)  # type: ignore[arg-type]
-        closing = _parentheses(text.text, end, len(text.text), ")", len(opening))
-        code = " ".join(text.text[opening[0] : closing[-1] + 1].split())
-        return code if len(code) <= 60 else code[:57] + "..."
-
-
-def _parentheses(text: str, start: int, end: int, char: str, count: int | None = None) -> list[int]:
-    """The offsets of `char` in `text[start:end]`, which holds no code but punctuation, blanks
-    and comments (the first `count` of them)."""
-    found: list[int] = []
-    i = start
-    while i < end and (count is None or len(found) < count):
-        if text[i] == "#":
-            while i < end and text[i] not in "\r\n":
-                i += 1
-            continue
-        if text[i] == char:
-            found.append(i)
-        i += 1
-    return found
