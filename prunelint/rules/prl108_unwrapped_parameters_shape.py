@@ -118,8 +118,17 @@ pruner = GroupNormPruner(model, x, importance=imp, unwrapped_parameters=["pos_em
         for key, item in zip(value.keys, value.values):
             if key is None:
                 return None  # `**other`: not a pair
-            pairs.append(f"({self._code(value, key)}, {self._code(value, item)})")
+            pairs.append(f"({self._as_written(key)}, {self._as_written(item)})")
         return NodeFix("Pass a list of (parameter, dim) tuples", (NodeEdit(value, "[" + ", ".join(pairs) + "]"),))
+
+    def _as_written(self, node: ast.expr) -> str:
+        """The node's code exactly as written, parentheses included, for a fix: a message's
+        one-line, shortened code (`self.code`) would rewrite a string's blanks and cut a long
+        expression to `...`."""
+        if self.text is None:
+            return ast.unparse(node)
+        start, end = self.text.parenthesized(node)
+        return self.text.text[start:end]
 
     def _code(self, container: ast.expr, node: ast.expr) -> str:
         """`self.code(node)`, with the parentheses around `node` as libcst's code of a node had

@@ -357,3 +357,20 @@ def test_overlapping_fixes_wait_for_the_next_pass_and_passes_are_bounded():
 
     run = fix_sources([Source("m.py", "m.py", "a = 1\n")], endless, unsafe=False)
     assert run.fixed_count == 10  # MAX_PASSES, then it stops
+
+
+def test_unwrapped_parameters_fix_keeps_each_parameter_as_written(lint, write):
+    """PRL108's dict-to-list fix writes each key and value as written: a message's shortened,
+    one-line code would cut a long key to `...` (and the fix would be refused) and rewrite the
+    blanks inside a string."""
+    key = "model.encoder.layers[0].attention.self_attention.relative_position_bias_table"
+    source = (
+        "import torch_pruning as tp\n"
+        f"p = tp.pruner.MetaPruner(model, x, importance=imp, unwrapped_parameters={{{key}: 0, model.cls_token: 'a  b'}})\n"
+    )
+    path = write("a.py", source)
+    result = lint("--fix", "--unsafe-fixes", "--select", "PRL108", "a.py")
+    assert path.read_text("utf-8") == source.replace(
+        f"{{{key}: 0, model.cls_token: 'a  b'}}", f"[({key}, 0), (model.cls_token, 'a  b')]"
+    )
+    assert "not applied" not in result.err
