@@ -25,8 +25,9 @@ class LintOptions:
     named_files: frozenset[str] = frozenset()
     # `.prunelint_cache` (prunelint/engine/cache.py): the CLI turns it on; the API writes nothing.
     cache: bool = False
-    # With more than one job, a round with fewer files than this per job runs in-process:
-    # starting workers costs more than parsing a handful of files. 1 when -j is explicit.
-    min_files_per_job: int = 1
+    # With more than one job, a round with less to parse than this per job (in characters,
+    # see `prunelint.engine.run.work_of`) runs in fewer processes, or in this one: starting
+    # workers costs more than parsing a few small files. 0 when -j is explicit.
+    min_work_per_job: int = 0
     # `--ignore-noqa`: report what `# noqa` comments would silence.
     ignore_noqa: bool = False

@@ -24,9 +24,9 @@ from prunelint.settings.config import (
     OUTPUT_FORMATS, ConfigError, Settings, check_patterns, find_settings, load_config_file,
 )
 from prunelint.settings.selection import Selection, SelectionError
+from prunelint.engine.run import MIN_WORK_PER_JOB
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-MIN_FILES_PER_JOB = 8
 
 
 class UsageError(Exception):
@@ -185,8 +185,8 @@ def run_check(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         settings,
         _selection(args),
         jobs=args.jobs or (os.cpu_count() or 1),
-        # Like ruff, every CPU by default, but a process pool only pays off beyond a few files.
-        min_files_per_job=MIN_FILES_PER_JOB if args.jobs is None else 1,
+        # Like ruff, every CPU by default, but a process pool only pays off for enough text.
+        min_work_per_job=MIN_WORK_PER_JOB if args.jobs is None else 0,
         cache=settings.cache if args.cache is None else args.cache,
         prefilter=args.prefilter,
         roots=(os.getcwd(),),
