@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 
 # An older release named its temporaries without the writer's pid; those are stale once no
@@ -18,6 +17,8 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None, durable: bo
     `durable`: fsync before the rename, for the user's own files. The temporary's name holds
     the writer's pid, so that a later run can tell one left by a killed run (see
     `remove_stale_temporaries`)."""
+    import tempfile  # with shutil, bz2 and lzma: 5 ms of a start-up that writes nothing
+
     folder, name = os.path.split(os.fspath(path))
     fd, temporary = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.{os.getpid()}-", suffix=suffix)
     try:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pluggy
 
 from prunelint import RULE_URL
 
 from prunelint.plugins import hookspecs
+from prunelint.plugins.entry_points import group_entry_points, load
 from prunelint.ruleinfo import RuleInfo
 from prunelint.rules.base import ProjectRule, Rule
 from prunelint.io.source import FILE_ERROR_CODE
@@ -39,6 +41,11 @@ class RuleSet:
     rules: dict[str, type[Rule]]
 
     def infos(self) -> dict[str, RuleInfo]:
+        return dict(self._infos)  # a copy: the caller's to change
+
+    @cached_property
+    def _infos(self) -> dict[str, RuleInfo]:
+        # Made once: a run asks for them several times, and each rule's docs are rendered.
         infos = {FILE_ERROR_CODE: FILE_ERROR_INFO}
         infos.update({code: rule.info() for code, rule in self.rules.items()})
         return dict(sorted(infos.items()))
@@ -66,12 +73,20 @@ def plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
+def _load_entry_points(manager: pluggy.PluginManager) -> None:
+    """pluggy's `load_setuptools_entrypoints`, without importing importlib.metadata
+    (prunelint/plugins/entry_points.py)."""
+    for name, value in group_entry_points(hookspecs.PROJECT_NAME):
+        if manager.get_plugin(name) is None and not manager.is_blocked(name):
+            manager.register(load(value), name=name)
+
+
 def load_rules(manager: pluggy.PluginManager | None = None) -> RuleSet:
     """Every rule from the `prunelint` entry points (and any plugin registered on `manager`)."""
     if manager is None:
         manager = plugin_manager()
         try:
-            manager.load_setuptools_entrypoints(hookspecs.PROJECT_NAME)
+            _load_entry_points(manager)
         except Exception as exc:  # a broken third-party plugin must not look like our crash
             raise PluginError(f"failed to load a prunelint plugin: {type(exc).__name__}: {exc}") from None
         from prunelint import rules as builtin

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+import pkgutil
 from typing import Any, Mapping
 
 if sys.version_info >= (3, 11):
@@ -141,7 +141,11 @@ class ApiData:
 
 @lru_cache(maxsize=1)
 def load_api_data() -> ApiData:
-    text = resources.files("prunelint").joinpath("data/torch_pruning_api.toml").read_text("utf-8")
+    # pkgutil, not importlib.resources: the same loader's get_data (zips too), without
+    # importing tempfile and shutil at every start.
+    data = pkgutil.get_data("prunelint", "data/torch_pruning_api.toml")
+    assert data is not None, "prunelint's loader cannot read package data"
+    text = data.decode("utf-8")
     raw = tomllib.loads(text)
     pruners: dict[str, str] = {}
     for cls, modules in raw["pruners"].items():
