@@ -84,7 +84,8 @@ class Project:
             symbols += [base for cls in facts.classes.values() for base in cls.bases]
             symbols += list(facts.exports.values())
             stars = [(s, True) for s in facts.star_imports]
-            for symbol, module in [(s, False) for s in symbols] + stars:
+            # A file calls the same few names many times over: each is looked up once.
+            for symbol, module in dict.fromkeys([(s, False) for s in symbols] + stars):
                 if symbol.kind in ("local", "unbound") or symbol.name.split(".", 1)[0] in API_PACKAGES:
                     continue
                 found = self._find(path, symbol, on_disk=True, module=module)

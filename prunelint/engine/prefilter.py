@@ -22,20 +22,51 @@ def mentions_all(text: str, group: str) -> bool:
 
 
 def mentions_words(words: Iterable[str]) -> Callable[[Source], bool]:
-    """A test for whole-word mentions. A plain substring search rules out most files first,
-    because a regex that starts with `\b` scans every character in Python's engine. A word
-    `a&b` is a conjunction (see `Rule.PREFILTER_WORDS`)."""
+    """A test for whole-word mentions. A word `a&b` is a conjunction (see
+    `Rule.PREFILTER_WORDS`)."""
     plain = sorted(w for w in words if "&" not in w)
     groups = [w for w in words if "&" in w]
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, plain)) + r")\b") if plain else None
 
     def mentions(source: Source) -> bool:
         text = source.text
-        if pattern is not None and any(word in text for word in plain) and pattern.search(text):
+        if any(word in text and mentions_word(text, word) for word in plain):
             return True
         return any(mentions_all(text, group) for group in groups)
 
     return mentions
+
+
+# Occurrences looked at one by one before a regex takes over: a file full of `my_pruner_x`
+# would otherwise be walked in Python.
+_OCCURRENCES_BY_HAND = 8
+
+
+def mentions_word(text: str, word: str) -> bool:
+    r"""`re.search(rf"\b{re.escape(word)}\b", text) is not None`, found with `str.find`: a
+    regex that starts with `\b` tries every position of the text in Python's engine (a whole
+    file, where the word only occurs inside longer names), and `find` skips ahead in C."""
+    start = text.find(word)
+    for _ in range(_OCCURRENCES_BY_HAND):
+        if start < 0:
+            return False
+        if _boundary(text, start) and _boundary(text, start + len(word)):
+            return True
+        start = text.find(word, start + 1)
+    if start < 0:
+        return False
+    return re.compile(rf"\b{re.escape(word)}\b").search(text, start) is not None
+
+
+def _boundary(text: str, index: int) -> bool:
+    r"""`\b` at `index`: a word character on one side only (`\w` is `isalnum()` or `_` for
+    str patterns, as in `re`)."""
+    before = index > 0 and _is_word_char(text[index - 1])
+    after = index < len(text) and _is_word_char(text[index])
+    return before != after
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 @functools.cache

@@ -15,11 +15,16 @@ _AMBIGUOUS = ""
 
 def dotted_name(node: ast.AST) -> str | None:
     """`a.b.c` for a chain of names and attributes (`super().m` too), else None."""
+    kind = type(node)
+    if kind is ast.Name:  # most calls: every rule asks about plain names
+        return node.id
+    if kind is not ast.Attribute:
+        return None
     parts: list[str] = []
     while type(node) is ast.Attribute:
         parts.append(node.attr)
         node = node.value
-    if type(node) is ast.Call and parts and type(node.func) is ast.Name and node.func.id == "super":
+    if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "super":
         parts.append("super()")
         return ".".join(reversed(parts))
     if type(node) is not ast.Name:
