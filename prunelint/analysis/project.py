@@ -72,14 +72,17 @@ class Project:
                     return found, parts[i:]
         return None
 
-    def imported_files_on_disk(self) -> set[str]:
-        """Files that analysed code imports from but that are not analysed themselves.
+    def imported_files_on_disk(self, paths: set[str] | None = None) -> set[str]:
+        """Files that analysed code (of `paths`, default all) imports from but that are not
+        analysed themselves.
 
         When only some files are linted (a pre-commit run on the staged files), the functions
         they call still live in the rest of the tree; these files are read for context.
         """
         wanted: set[str] = set()
         for path, facts in self.facts.items():
+            if paths is not None and path not in paths:
+                continue
             symbols = [call.callee for call in facts.calls]
             symbols += [base for cls in facts.classes.values() for base in cls.bases]
             symbols += list(facts.exports.values())

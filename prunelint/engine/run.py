@@ -151,6 +151,7 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
     context: ProjectContext | None = None
     context_size = 0
     forced: set[int] = set()  # star re-exporters of analysed modules (by id of their Source)
+    scanned = 0  # results whose imports were followed by an earlier round
     while pending:
         if parse_all:
             chosen, pending = pending, []
@@ -168,7 +169,9 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
             break
         results.extend(step.analyse(chosen))
         if project_rules:
-            results += _imported_context(results, linted, options, step)
+            extra, complete = _imported_context(results, linted, options, step, scanned)
+            results += extra
+            scanned = len(results) if complete else 0
         if not project_rules or not pending:
             break
         context, context_size = _context(results, options), len(results)
@@ -312,29 +315,39 @@ def _modules_facts_point_into(pending: Sequence[Source], results: Sequence[FileR
 
 
 def _imported_context(
-    results: list[FileResult], linted: frozenset[str], options: LintOptions, step: Step
-) -> list[FileResult]:
+    results: list[FileResult], linted: frozenset[str], options: LintOptions, step: Step, scanned: int = 0
+) -> tuple[list[FileResult], bool]:
     """Parse the unlinted modules that analysed files import from, transitively, for context.
 
     Files of the linted set are never added: the prefilter left them out because they cannot
     matter. The walk is bounded so that a huge tree beside a few staged files stays cheap.
+    The imports of `results[:scanned]` were followed by an earlier call, whose files are among
+    the results: only the others' are looked up (where a module lies on disk does not change
+    between rounds). Returns the files added, and whether the bound left none out.
     """
     seen = set(linted) | {os.path.abspath(r.source.path) for r in results}
     extra: list[FileResult] = []
     budget = MAX_CONTEXT_FILES
+    fresh = results[scanned:]
     while budget > 0:
         context = _context(results + extra, options)
-        wanted = sorted(context.project.imported_files_on_disk() - seen)[:budget]
+        paths = {os.path.abspath(r.facts.path) for r in fresh if r.facts is not None}
+        found = sorted(context.project.imported_files_on_disk(paths) - seen)
+        wanted = found[:budget]
         if not wanted:
-            break
+            return extra, True
         seen.update(wanted)
         budget -= len(wanted)
         limit = options.settings.max_file_size
         loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p), limit), Source)]
+        fresh = []
         for result in step.analyse(loaded):
             result.context_only = True
             extra.append(result)
-    return extra
+            fresh.append(result)
+        if len(found) > len(wanted):
+            return extra, False
+    return extra, False
 
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
