@@ -64,33 +64,31 @@ def test_this_process_and_a_forked_one_share_the_items(tmp_path: Path) -> None:
     assert _children() == before
 
 
-def test_an_exception_in_a_worker_is_raised_here_and_no_worker_is_left(tmp_path: Path) -> None:
+def _raise(item: int) -> None:
+    raise ValueError(f"bad item {item}")
+
+
+def _die(item: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("fail", "expected", "message"),
+    [(_raise, ValueError, "bad item"), (_die, workers.WorkerDied, "signal 9")],
+    ids=["an exception in a worker is raised here", "a worker that dies is reported"],
+)
+def test_a_failing_worker_leaves_no_worker(tmp_path: Path, fail, expected, message) -> None:
     meet, parent = _Meeting(tmp_path), os.getpid()
 
     def fail_in_the_child(item: int) -> int:
         meet()
         if os.getpid() != parent:
-            raise ValueError(f"bad item {item}")
+            fail(item)
         return item
 
     before = _children()
-    with pytest.raises(ValueError, match="bad item"):
+    with pytest.raises(expected, match=message):
         workers.map_in_processes(fail_in_the_child, range(2), 2)
-    assert _children() == before
-
-
-def test_a_worker_that_dies_is_reported_and_reaped(tmp_path: Path) -> None:
-    meet, parent = _Meeting(tmp_path), os.getpid()
-
-    def die_in_the_child(item: int) -> int:
-        meet()
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return item
-
-    before = _children()
-    with pytest.raises(workers.WorkerDied, match="signal 9"):
-        workers.map_in_processes(die_in_the_child, range(2), 2)
     assert _children() == before
 
 
