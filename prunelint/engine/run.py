@@ -403,13 +403,22 @@ def _analyse_all(
     # Largest files first, handed out one at a time: no process is left with a long file at
     # the end while the others wait.
     order = sorted(set(range(len(sources))) - set(large), key=lambda i: -len(sources[i].text))
-    done = map_in_processes(work, [sources[i] for i in order], jobs)
+    done = map_in_processes(partial(_without_source, work), [sources[i] for i in order], jobs)
     results: list[FileResult] = [None] * len(sources)  # type: ignore[list-item]
     for index, result in zip(order, done):
+        result.source = sources[index]
         results[index] = result
     for index in large:  # once the children are gone (see LARGE_TEXT)
         results[index] = work(sources[index])
     return results
+
+
+def _without_source(work: Callable[[Source], FileResult], source: Source) -> FileResult:
+    """A result sent back from a worker without its source: this process has the text
+    already, and a copy of every text would travel and then be held twice."""
+    result = work(source)
+    result.source = None  # type: ignore[assignment]  # put back by the caller
+    return result
 
 
 def expansion_words(context: ProjectContext) -> set[str]:
