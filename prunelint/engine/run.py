@@ -332,22 +332,19 @@ def _imported_context(
     while budget > 0:
         context = _context(results + extra, options)
         paths = {os.path.abspath(r.facts.path) for r in fresh if r.facts is not None}
-        found = sorted(context.project.imported_files_on_disk(paths) - seen)
-        wanted = found[:budget]
+        wanted = sorted(context.project.imported_files_on_disk(paths) - seen)[:budget]
         if not wanted:
             return extra, True
         seen.update(wanted)
         budget -= len(wanted)
         limit = options.settings.max_file_size
         loaded = [s for p in wanted if isinstance(s := read_source(p, display_path(p), limit), Source)]
-        fresh = []
-        for result in step.analyse(loaded):
+        added = step.analyse(loaded)
+        for result in added:
             result.context_only = True
-            extra.append(result)
-            fresh.append(result)
-        if len(found) > len(wanted):
-            return extra, False
-    return extra, False
+        extra += added
+        fresh = added
+    return extra, False  # the bound was reached: files may have been left out
 
 
 def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
@@ -392,17 +389,17 @@ def _analyse_all(
         analyse, api=options.api, cst_rules=cst_rules, roots=options.roots, prefilter=options.prefilter, copies=copies
     )
     large = [i for i, source in enumerate(sources) if len(source.text) > LARGE_TEXT]
-    jobs = min(options.jobs, len(sources) - len(large))
+    shared = [i for i, source in enumerate(sources) if len(source.text) <= LARGE_TEXT]
+    jobs = min(options.jobs, len(shared))
     if options.min_work_per_job:
-        shared = sum(work_of(source) for source in sources if len(source.text) <= LARGE_TEXT)
-        jobs = min(jobs, shared // options.min_work_per_job)
+        jobs = min(jobs, sum(work_of(sources[i]) for i in shared) // options.min_work_per_job)
     if jobs <= 1:
         return [work(source) for source in sources]
     from prunelint.engine.workers import map_in_processes
 
     # Largest files first, handed out one at a time: no process is left with a long file at
     # the end while the others wait.
-    order = sorted(set(range(len(sources))) - set(large), key=lambda i: -len(sources[i].text))
+    order = sorted(shared, key=lambda i: -len(sources[i].text))
     done = map_in_processes(partial(_without_source, work), [sources[i] for i in order], jobs)
     results: list[FileResult] = [None] * len(sources)  # type: ignore[list-item]
     for index, result in zip(order, done):

@@ -144,7 +144,8 @@ def load_api_data() -> ApiData:
     # pkgutil, not importlib.resources: the same loader's get_data (zips too), without
     # importing tempfile and shutil at every start.
     data = pkgutil.get_data("prunelint", "data/torch_pruning_api.toml")
-    assert data is not None, "prunelint's loader cannot read package data"
+    if data is None:  # not an assert: `python -O` drops those
+        raise RuntimeError("prunelint's loader cannot read its package data")
     text = data.decode("utf-8")
     raw = tomllib.loads(text)
     pruners: dict[str, str] = {}
