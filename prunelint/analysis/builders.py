@@ -9,7 +9,7 @@ and a callee that re-enables autograd is not.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prunelint.analysis.facts import CallFact
 from prunelint.analysis.gradmode import NEUTRAL, Mode
@@ -18,8 +18,7 @@ from prunelint.analysis.project import Project
 FunctionKey = tuple[str, str]  # (absolute path, qualified name)
 
 
-@dataclass(frozen=True)
-class BuildPath:
+class BuildPath(NamedTuple):
     """How a call ends in a trace: the mode the callee sets, and the chain of calls."""
 
     mode: Mode
@@ -28,8 +27,7 @@ class BuildPath:
     via: tuple[str, ...] = ()  # intermediate functions, outermost first
 
 
-@dataclass(frozen=True)
-class CallOutcome:
+class CallOutcome(NamedTuple):
     """What one call does, seen from its own line."""
 
     call: CallFact

@@ -7,7 +7,7 @@ return facts rather than syntax trees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from prunelint.analysis.gradmode import Mode
 from prunelint.diagnostics import Position
@@ -16,8 +16,7 @@ SymbolKind = Literal["external", "local", "relative", "unbound"]
 Wrapping = Literal["", "instance", "partial", "super"]
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(NamedTuple):
     """What a name refers to, as far as this file alone can tell.
 
     external: an absolute dotted name from an import (`torch_pruning.pruner.MetaPruner`,
@@ -47,8 +46,7 @@ class Symbol:
         return Symbol(self.kind, self.name, self.level, wrapping)
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     start: Position
     end: Position
 
@@ -59,8 +57,7 @@ class Span:
 Loc = int
 
 
-@dataclass(frozen=True)
-class CallFact:
+class CallFact(NamedTuple):
     """A call whose callee could be resolved, with the autograd mode the enclosing scope sets."""
 
     callee: Symbol
@@ -79,8 +76,7 @@ class CallFact:
     args: tuple[tuple[str, Symbol], ...] = ()
 
 
-@dataclass(frozen=True)
-class ParamCallFact:
+class ParamCallFact(NamedTuple):
     """A call of a function's own parameter (`def make(cls, m): return cls(m, ...)`): what it
     calls depends on each call site's argument."""
 
@@ -92,16 +88,14 @@ class ParamCallFact:
     text: str
 
 
-@dataclass(frozen=True)
-class FunctionFact:
+class FunctionFact(NamedTuple):
     qualname: str
     entry: Mode  # what its decorators set
     # A generator or coroutine: calling it runs nothing until it is iterated or awaited.
     deferred: bool = False
 
 
-@dataclass(frozen=True)
-class ClassFact:
+class ClassFact(NamedTuple):
     qualname: str
     bases: tuple[Symbol, ...]
 

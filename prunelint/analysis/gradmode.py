@@ -8,8 +8,7 @@ mode as it was, which is why `enable_grad()` inside `inference_mode()` still tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal, NamedTuple, Union
 
 # A switch is True/False when known, INHERIT when the code leaves it as the caller had it, and
 # UNKNOWN when it depends on a runtime value (`set_grad_enabled(flag)`): never flagged.
@@ -18,8 +17,7 @@ UNKNOWN: Literal["unknown"] = "unknown"
 Switch = Union[bool, Literal["inherit", "unknown"]]
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where the mode was switched, for the message."""
 
     text: str  # e.g. "`with torch.no_grad()`"
@@ -30,8 +28,7 @@ class Origin:
 
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     grad: Switch = INHERIT
     inference: Switch = INHERIT
     grad_origin: Origin | None = None

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Literal
+from typing import Iterable, Literal, NamedTuple
 
 from prunelint.analysis.facts import CallFact, ModuleFacts, Symbol
+from prunelint.analysis.scopes import API_PACKAGES
 from prunelint.settings.apidata import ApiData
 
 TargetKind = Literal["pruner", "dependency_graph", "function", "class"]
-API_PACKAGES = ("torch", "torch_pruning")
 MAX_HOPS = 16
 _UNRESOLVED = object()
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A resolved callee: a Torch-Pruning class, or a definition in a linted file."""
 
     kind: TargetKind

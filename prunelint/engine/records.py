@@ -1,13 +1,14 @@
-"""Records as plain data, for the cache: dataclasses (facts, findings) to JSON values and back.
+"""Records as plain data, for the cache: dataclasses and named tuples (facts, findings) to JSON
+values and back.
 
-What a value may be is read from the dataclasses' type annotations, once per type: ints, floats,
-strings, booleans, None, Literals, tuples, lists, sets, dicts and prunelint's own dataclasses,
-nested. Encoding writes a dataclass as the list of its fields' values, in order. Decoding checks
-every value against its annotation (type, Literal value, tuple length, int range) and rebuilds
-only the dataclasses that the annotations name: nothing in the data can choose a class or a
-callable, so a planted file can at most be refused. A type the codec cannot describe (`Any`, an
-unannotated container, a class that is not a dataclass) makes the record unsupported; the
-cache then keeps no result for that file rather than guess.
+What a value may be is read from the records' type annotations, once per type: ints, floats,
+strings, booleans, None, Literals, tuples, lists, sets, dicts and prunelint's own dataclasses and
+named tuples, nested. Encoding writes a record as the list of its fields' values, in order.
+Decoding checks every value against its annotation (type, Literal value, tuple length, int range)
+and rebuilds only the records that the annotations name: nothing in the data can choose a class
+or a callable, so a planted file can at most be refused. A type the codec cannot describe (`Any`,
+an unannotated container, a class that is neither kind of record) makes the record unsupported;
+the cache then keeps no result for that file rather than guess.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def _build(hint: object) -> _Codec:
         return _dict(args)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass(hint)
+    if isinstance(hint, type) and issubclass(hint, tuple) and isinstance(getattr(hint, "_fields", None), tuple):
+        return _record(hint, list(hint._fields))
     raise RecordError(f"no plain form for {hint!r}")
 
 
@@ -228,13 +231,16 @@ def _dict(args: tuple) -> _Codec:
 
 
 def _dataclass(cls: type) -> _Codec:
+    if any(not f.init for f in dataclasses.fields(cls)):
+        raise RecordError(f"{cls.__qualname__} has fields that its constructor does not set")
+    return _record(cls, [f.name for f in dataclasses.fields(cls)])
+
+
+def _record(cls: type, names: list[str]) -> _Codec:
+    """A dataclass or a named tuple of prunelint's, as the list of its fields' values."""
     if not (cls.__module__ == "prunelint" or cls.__module__.startswith("prunelint.")):
         # A plugin's record: its fields may say anything; not stored.
         raise RecordError(f"{cls.__module__}.{cls.__qualname__} is not one of prunelint's records")
-    fields = [f for f in dataclasses.fields(cls) if f.init]
-    if any(not f.init for f in dataclasses.fields(cls)):
-        raise RecordError(f"{cls.__qualname__} has fields that its constructor does not set")
-    names = [f.name for f in fields]
     members: list[_Codec] = []
     placeholder = _Codec(lambda v: encode(v), lambda d: decode(d), "array")
     _BY_HINT[cls] = placeholder  # a record that contains itself, through a list

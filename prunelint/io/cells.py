@@ -6,13 +6,12 @@ Kept apart from `notebook.py` so that a `Source` can carry its map without impor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prunelint.diagnostics import Position
 
 
-@dataclass(frozen=True)
-class CellMap:
+class CellMap(NamedTuple):
     """Where each virtual row comes from. Index 0 is virtual row 1."""
 
     cells: tuple[int, ...]  # the cell's number

@@ -16,7 +16,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from prunelint.diagnostics import Diagnostic, Position
 from prunelint.io.cells import CellMap
@@ -43,8 +43,7 @@ def is_notebook(filename: str) -> bool:
     return filename.lower().endswith(NOTEBOOK_SUFFIX)
 
 
-@dataclass(frozen=True)
-class Notebook:
+class Notebook(NamedTuple):
     source: Source  # the virtual Python source; its `cells` is the map back
     # Findings about single cells that are not in the virtual source (a syntax error), already
     # located in their cell.

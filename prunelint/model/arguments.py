@@ -8,8 +8,7 @@ are told apart from everything else, so that the rules can stay silent where the
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, NamedTuple, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from prunelint.settings.apidata import ApiData
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 NOT_LITERAL = object()
 
 
-@dataclass(frozen=True)
-class Arguments:
+class Arguments(NamedTuple):
     """A pruner call's arguments by parameter name, as far as the call shows them."""
 
     cls: str

@@ -20,11 +20,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from prunelint.analysis.facts import CallFact, ClassFact, FunctionFact, Loc, ModuleFacts, ParamCallFact, Symbol
 from prunelint.analysis.gradmode import Origin, effect_of
-from prunelint.analysis.scopes import Pending, Resolver, Scope, Value
+from prunelint.analysis.scopes import API_PACKAGES, Pending, Resolver, Scope, Value
 from prunelint.model.contexts import Form, ModeResolver, RawContext, written_arguments
 from prunelint.model.located import LocatedNodes
 from prunelint.model.names import dotted_name
@@ -90,8 +90,9 @@ def _unwrap(expr: ast.expr) -> ast.expr:
     return expr
 
 
-@dataclass
-class _PendingCall:
+class _PendingCall(NamedTuple):
+    """A call, kept until the end of the module, when every name it may refer to is bound."""
+
     dotted: str | None
     value: Pending | None
     method: str
@@ -679,11 +680,14 @@ class FactCollector(LocatedNodes):
             if not callees:
                 self._param_call(pending, frames)
                 continue
-            mode = self._modes.mode(pending.contexts)
             args = tuple(
                 (key, symbol) for key, dotted in pending.args
                 if (symbol := resolver.resolve(pending.scope, dotted)[0]) is not None and not symbol.wrapping
             )
+            callees = [c for c in callees if not self._inert_api_call(c[0], args)]
+            if not callees:
+                continue
+            mode = self._modes.mode(pending.contexts)
             for symbol, leftover, written in callees:
                 facts.calls.append(
                     CallFact(
@@ -704,6 +708,20 @@ class FactCollector(LocatedNodes):
                 facts.exports[name] = symbol.attr(leftover) if leftover else symbol
         for scope in self._scopes:
             scope.forget()
+
+    def _inert_api_call(self, symbol: Symbol, args: tuple[tuple[str, Symbol], ...]) -> bool:
+        """A call into torch or Torch-Pruning that constructs no pruner or dependency graph,
+        and passes no pruner class: a fact of it would never be read. The project resolves such
+        a callee to nothing (`Project._resolve_plain`: no file lookup for these packages), and
+        only a pruner class among the arguments makes the callee's module matter
+        (`engine.run._modules_facts_point_into`). Two calls in five of a pruning script are
+        `torch.*` calls."""
+        if symbol.kind != "external" or symbol.name.split(".", 1)[0] not in API_PACKAGES:
+            return False
+        api = self.api
+        if api.pruner_class(symbol.name) is not None or api.is_graph_class(symbol.name):
+            return False
+        return not any(s.kind == "external" and api.pruner_class(s.name) for _, s in args)
 
     @staticmethod
     def _own_parameter(scope: Scope | None, pending: _PendingCall, frames: dict) -> tuple[str, _Frame] | None:

@@ -37,8 +37,7 @@ BRANCHES = frozenset({"if", "else", "except", "ifexp", "bool", "comp", "lambda",
 LOOPS = frozenset({"for", "while", "comp"})
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     # "for", "for-else", "while", "if", "else", "try", "except", "try-else", "finally", "with",
     # "match", "ifexp", "bool", "lambda", "comp"
     kind: str
@@ -549,8 +548,7 @@ def module_flow(module: ast.Module) -> tuple[ScopeFlow, ...]:
 # -- pruners ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrunerVar:
+class PrunerVar(NamedTuple):
     """`name = SomePruner(model, ...)`, bound once in its scope."""
 
     name: str
@@ -642,8 +640,7 @@ def value_at(scope: ScopeFlow, expr: ast.AST | None, at: int, chain: Chain) -> t
     return expr, None
 
 
-@dataclass(frozen=True)
-class PruneEvent:
+class PruneEvent(NamedTuple):
     """A place where `model` is pruned: `pruner.step()` or `group.prune()`."""
 
     model: str

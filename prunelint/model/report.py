@@ -6,8 +6,7 @@ The node is whatever the rule's tree holds (an `ast` node for a `NodeRule`, a li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from prunelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position
 
@@ -15,8 +14,7 @@ from prunelint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position
 Locate = Callable[[Any], Position]
 
 
-@dataclass(frozen=True)
-class NodeEdit:
+class NodeEdit(NamedTuple):
     """Replace `node`'s code with `content`, or insert `content` before or after it."""
 
     node: Any
@@ -24,15 +22,13 @@ class NodeEdit:
     where: str = "replace"  # "replace" | "before" | "after"
 
 
-@dataclass(frozen=True)
-class NodeFix:
+class NodeFix(NamedTuple):
     message: str
     edits: tuple[NodeEdit, ...]
     applicability: Applicability = "safe"
 
 
-@dataclass
-class Report:
+class Report(NamedTuple):
     node: Any
     message: str
     fix: NodeFix | None = None

@@ -13,7 +13,7 @@ import keyword
 import re
 import token
 import tokenize
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prunelint.diagnostics import Position
 
@@ -21,8 +21,7 @@ from prunelint.diagnostics import Position
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A range to report on that is no node of the tree (positions as `ast` gives them)."""
 
     lineno: int

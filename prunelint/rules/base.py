@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import ClassVar, Iterable, NamedTuple, TYPE_CHECKING
 
 from prunelint import RULE_URL
 from prunelint.analysis.facts import ModuleFacts
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from prunelint.settings.apidata import ApiData
 
 
-@dataclass(frozen=True)
-class Invalid:
+class Invalid(NamedTuple):
     """An example that must be flagged, on `line` (1-based, counted in `source`)."""
 
     source: str

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prunelint.model.arguments import arguments, is_empty_container, literal
 from prunelint.model.names import dotted_name
@@ -9,8 +9,7 @@ from prunelint.rules.base import Invalid
 from prunelint.rules.node_rule import NodeRule
 
 
-@dataclass
-class _Construction:
+class _Construction(NamedTuple):
     call: ast.Call
     target: str
     order: int

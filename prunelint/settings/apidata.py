@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 import pkgutil
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,8 +22,7 @@ GRAD_EFFECTS = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
 GETATTR_PRUNER = "<getattr>"
 
 
-@dataclass(frozen=True)
-class GradApi:
+class GradApi(NamedTuple):
     qualname: str
     effect: str  # one of GRAD_EFFECTS
     on_call: bool = False
