@@ -22,6 +22,7 @@ from prunelint.io.vendored import Copies
 from prunelint.model.collector import FactCollector
 from prunelint.model.flow import FlowWalker
 from prunelint.model.names import ImportNames
+from prunelint.model.pruner_calls import PrunerCalls
 from prunelint.engine.node_findings import node_findings
 from prunelint.model.text import SourceText
 from prunelint.model.walk import walk
@@ -113,7 +114,9 @@ def _read(
     flow = FlowWalker() if flow_rules else None
     if flow is not None:
         visitors.append(flow)  # ahead of the rules: its records are complete before theirs end
-    walk(tree, [*visitors, *rules], parents=flow.parents if flow is not None else None)
+    handlers = [rule.on_pruner_call for rule in rules if type(rule).on_pruner_call is not NodeRule.on_pruner_call]
+    after = [PrunerCalls(names, api.pruner_classes, handlers)] if handlers else []
+    walk(tree, [*visitors, *rules, *after], parents=flow.parents if flow is not None else None)
     if flow is not None:
         for scope in flow.scopes:
             for rule in flow_rules:

@@ -32,7 +32,8 @@ class NodeRule(FileRule):
 
     `self.api` holds the API facts (`prunelint/data/torch_pruning_api.toml`),
     `self.qualified_name(expr)` says which imported name an expression refers to, and
-    `self.code(node)` is a node's code as written, for messages.
+    `self.code(node)` is a node's code as written, for messages. A rule about pruner
+    constructions implements `on_pruner_call(node, cls)` instead of testing every call.
     """
 
     def __init__(
@@ -47,6 +48,11 @@ class NodeRule(FileRule):
 
     def qualified_name(self, expr: "ast.AST") -> str | None:
         return None if self.names is None else self.names.qualified(expr)
+
+    def on_pruner_call(self, node: "ast.Call", cls: str) -> None:
+        """Called for each construction of a Torch-Pruning pruner (`cls`: its canonical class,
+        as `pruner_class(node)` says), after this rule's own `visit_Call` of the same call.
+        The file's walk asks which calls construct one once, for every rule that defines this."""
 
     def code(self, node: "ast.AST", limit: int = 60, *, parentheses: bool = False) -> str:
         """The node's code as written, on one line, for messages; with `parentheses`, with the

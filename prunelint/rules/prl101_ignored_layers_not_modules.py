@@ -143,9 +143,8 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, ignored_layers=ignored)
 
     def visit_Call(self, node: ast.Call) -> None:
         self.track_call(node)
-        cls = self.pruner_class(node)
-        if cls is None:
-            return
+
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
         name = self.api.table("pruner_keywords").get("ignored_layers", "ignored_layers")
         value = arguments(node, cls, self.api).get(name)
         if value is None:

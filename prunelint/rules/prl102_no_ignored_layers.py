@@ -92,9 +92,8 @@ pruner = MetaPruner(model, x, imp, ch_sparsity=0.5)
 
     def visit_Call(self, node: ast.Call) -> None:
         self.track_call(node)
-        cls = self.pruner_class(node)
-        if cls is None:
-            return
+
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
         name = self.api.table("pruner_keywords").get("ignored_layers", "ignored_layers")
         args = arguments(node, cls, self.api)
         value = args.get(name)

@@ -113,10 +113,7 @@ pruner = tp.pruner.BasePruner(model, x, imp, False, 0)
         ),
     ]
 
-    def visit_Call(self, node: ast.Call) -> None:
-        cls = self.pruner_class(node)
-        if cls is None:
-            return
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
         keywords = self.api.table("pruner_keywords")
         args = arguments(node, cls, self.api)
         for name in keywords.get("ratio", ()):

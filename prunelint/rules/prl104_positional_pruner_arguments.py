@@ -73,10 +73,7 @@ pruner = GroupNormPruner(
         ),
     ]
 
-    def visit_Call(self, node: ast.Call) -> None:
-        cls = self.pruner_class(node)
-        if cls is None:
-            return
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
         limit = int(self.api.table("pruner_keywords").get("positional_limit", 3))
         positional = [arg for arg in node.args if type(arg) is not ast.Starred]
         if len(positional) <= limit or len(positional) < len(node.args):

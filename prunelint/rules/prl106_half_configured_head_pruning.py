@@ -102,10 +102,7 @@ pruner = tp.pruner.BasePruner(model, x, importance=imp, prune_num_heads=True,
         ),
     ]
 
-    def visit_Call(self, node: ast.Call) -> None:
-        cls = self.pruner_class(node)
-        if cls is None:
-            return
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
         keywords = self.api.table("pruner_keywords")
         args = arguments(node, cls, self.api)
         found = _problem(args, keywords.get("num_heads", "num_heads"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 from importlib.metadata import entry_points
@@ -200,3 +201,50 @@ def test_a_rule_runs_only_on_files_with_its_words_unless_the_prefilter_is_off() 
         options = LintOptions(Settings(), rules, codes, load_api_data(), prefilter=prefilter)
         found = finalize(lint_sources(sources, options), options, texts)
         assert sorted(d.filename for d in found if d.code == "XYZ003") == expected
+
+
+class PrunerCallOrder(NodeRule):
+    """Reports each pruner construction with its class, and what its own `visit_Call` saw of
+    the same call first."""
+
+    CODE = "XYZ004"
+    NAME = "pruner-call-order"
+    MESSAGE = "{cls} after {seen}"
+    PREFILTER_WORDS = ("torch_pruning",)
+    VALID = ["import torch_pruning as tp\ntp.DependencyGraph()\n"]
+    INVALID = [Invalid("import torch_pruning as tp\np = tp.pruner.MetaPruner(m, x)\n", line=2)]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._calls: list[ast.Call] = []
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._calls.append(node)
+
+    def on_pruner_call(self, node: ast.Call, cls: str) -> None:
+        seen = "its own visit" if self._calls and self._calls[-1] is node else "no visit"
+        self.report(node, self.MESSAGE.format(cls=cls, seen=seen))
+
+
+def test_a_rule_is_told_of_each_pruner_construction_after_its_own_visit_of_the_call() -> None:
+    """`on_pruner_call` gets every construction the import names resolve (an alias by its
+    class), nothing else, after the rule's `visit_Call` of it."""
+    manager = plugin_manager()
+    manager.register(_plugin(PrunerCallOrder))
+    rules = load_rules(manager)
+    text = textwrap.dedent(
+        """\
+        import torch_pruning as tp
+        from torch_pruning.pruner import GroupNormPruner as G
+        a = tp.pruner.MetaPruner(model, x)
+        b = G(model, x, importance=tp.importance.GroupMagnitudeImportance())
+        c = make(tp.pruner.BasePruner)
+        d = other.pruner.BasePruner(model, x)
+        """
+    )
+    options = LintOptions(Settings(), rules, frozenset({"XYZ004"}), load_api_data())
+    found = finalize(lint_sources([Source("a.py", "/v/a.py", text)], options), options, {"a.py": text})
+    assert [(d.location.row, d.message) for d in found] == [
+        (3, "MetaPruner after its own visit"),
+        (4, "GroupNormPruner after its own visit"),
+    ]
