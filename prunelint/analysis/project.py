@@ -25,27 +25,65 @@ class Target(NamedTuple):
     member: str = ""  # an attribute taken from the wrapped value
 
 
+class Lookups:
+    """What resolution asks that does not depend on which files have been analysed: the API's
+    classes by name, where a file's imports are looked up from, which files exist. A run
+    builds the project again after each round of parsing; these answers are kept for all of
+    its builds (the tree on disk does not change during a run)."""
+
+    def __init__(self, roots: Iterable[str], api: ApiData) -> None:
+        self.api = api
+        self.roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
+        self.absolute: dict[str, str] = {}
+        # Where a file's imports are looked up from: the same for every call in it, and each
+        # lookup of a package root tests for `__init__.py` on disk.
+        self.bases: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.api_targets: dict[str, Target | None] = {}
+        self.in_api_package: dict[tuple[str, int, str], Target | None] = {}
+        self.is_file: dict[str, bool] = {}
+
+    def exists(self, candidate: str) -> bool:
+        found = self.is_file.get(candidate)
+        if found is None:
+            found = self.is_file[candidate] = os.path.isfile(candidate)
+        return found
+
+
 class Project:
-    def __init__(self, facts: Iterable[ModuleFacts], roots: Iterable[str], api: ApiData) -> None:
+    def __init__(
+        self, facts: Iterable[ModuleFacts], roots: Iterable[str], api: ApiData, lookups: Lookups | None = None
+    ) -> None:
         self.api = api
         self.facts: dict[str, ModuleFacts] = {os.path.abspath(f.path): f for f in facts}
-        self._roots = tuple(dict.fromkeys(os.path.abspath(r) for r in roots))
+        if lookups is None or lookups.api is not api:
+            lookups = Lookups(roots, api)
+        self._lookups = lookups
+        self._roots = lookups.roots
         self._kinds: dict[tuple[str, str], str] = {}
         self._mros: dict[Target, list[Target]] = {}
         # Every file of a tree asks for `torch.nn...` again: each candidate is looked up once.
         self._module_files: dict[tuple[str, tuple[str, ...], bool], str | None] = {}
-        self._absolute: dict[str, str] = {}
-        # Where a file's imports are looked up from: the same for every call in it, and each
-        # lookup of a package root tests for `__init__.py` on disk.
-        self._bases: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._absolute = lookups.absolute
+        self._bases = lookups.bases
         self._resolved: dict[tuple[str, Symbol], Target | None] = {}
+        # Every analysed file without `.py` and every folder above it: a module `base/a...`
+        # can be an analysed file only where `base/a` is one of these.
+        self._prefixes: set[str] = set()
+        for known in self.facts:
+            stem = known[:-3] if known.endswith(".py") else known
+            while stem not in self._prefixes:
+                self._prefixes.add(stem)
+                parent = os.path.dirname(stem)
+                if parent == stem:
+                    break
+                stem = parent
 
     # -- modules --------------------------------------------------------------------------------
     def _module_file(self, base: str, parts: list[str], on_disk: bool = False) -> str | None:
         key = (base, tuple(parts), on_disk)
         if key not in self._module_files:
             self._module_files[key] = next(
-                (c for c in _module_files(base, parts) if c in self.facts or (on_disk and os.path.isfile(c))), None
+                (c for c in _module_files(base, parts) if c in self.facts or (on_disk and self._lookups.exists(c))), None
             )
         return self._module_files[key]
 
@@ -64,6 +102,8 @@ class Project:
         lowest = 0 if relative else 1
         top = len(parts) if module else len(parts) - 1
         for base in bases:
+            if not on_disk and top >= 1 and lowest == 1 and os.path.join(base, parts[0]) not in self._prefixes:
+                continue  # no analysed file is that module or inside that package (`argparse`)
             for i in range(top, lowest - 1, -1):
                 found = self._module_file(base, parts[:i], on_disk)
                 if found is not None:
@@ -142,6 +182,13 @@ class Project:
         """A relative import inside the tree's own copy of Torch-Pruning (the repository is a
         fork, or vendors it): `from .. import dependency` in `torch_pruning/pruner/x.py`
         names the same classes as the release's `torch_pruning.dependency`."""
+        key = (path, symbol.level, symbol.name)
+        known = self._lookups.in_api_package
+        if key not in known:
+            known[key] = self._find_in_api_package(path, symbol)
+        return known[key]
+
+    def _find_in_api_package(self, path: str, symbol: Symbol) -> Target | None:
         package = self.api.table("pruner_discovery").get("package", "torch_pruning")
         folder = os.path.dirname(path)
         for _ in range(symbol.level - 1):
@@ -154,6 +201,12 @@ class Project:
 
     def _api_target(self, qualname: str) -> Target | None:
         """A Torch-Pruning pruner class or dependency graph class, by its qualified name."""
+        known = self._lookups.api_targets
+        if qualname not in known:
+            known[qualname] = self._find_api_target(qualname)
+        return known[qualname]
+
+    def _find_api_target(self, qualname: str) -> Target | None:
         pruner = self.api.pruner_class(qualname)
         if pruner is not None:
             return Target("pruner", "", pruner)

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 import pathspec
 
 from prunelint.analysis.context import ProjectContext
-from prunelint.analysis.project import Project, Target, local_module_file
+from prunelint.analysis.project import Lookups, Project, Target, local_module_file
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.engine.noqa import UNUSED_NOQA_CODE, is_silenced, noqa_lines, unused_directives
 from prunelint.engine.options import LintOptions
@@ -152,6 +152,7 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
     context_size = 0
     forced: set[int] = set()  # star re-exporters of analysed modules (by id of their Source)
     scanned = 0  # results whose imports were followed by an earlier round
+    lookups = Lookups(options.roots, options.api)  # shared by each round's build of the project
     while pending:
         if parse_all:
             chosen, pending = pending, []
@@ -169,12 +170,12 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
             break
         results.extend(step.analyse(chosen))
         if project_rules:
-            extra, complete = _imported_context(results, linted, options, step, scanned)
+            extra, complete = _imported_context(results, linted, options, step, scanned, lookups)
             results += extra
             scanned = len(results) if complete else 0
         if not project_rules or not pending:
             break
-        context, context_size = _context(results, options), len(results)
+        context, context_size = _context(results, options, lookups), len(results)
         new_words = expansion_words(context) - words
         forced = _star_reexporters(pending, results, options, step.mentions({STAR_IMPORT_WORD}))
         forced |= _modules_facts_point_into(pending, results, options)
@@ -184,7 +185,7 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
     diagnostics = [d for r in results if not r.context_only for d in r.diagnostics]
     if project_rules:
         if context is None or context_size != len(results):  # else its build index is reused
-            context = _context(results, options)
+            context = _context(results, options, lookups)
         for result in results:
             if result.facts is None or result.context_only:
                 continue
@@ -315,7 +316,12 @@ def _modules_facts_point_into(pending: Sequence[Source], results: Sequence[FileR
 
 
 def _imported_context(
-    results: list[FileResult], linted: frozenset[str], options: LintOptions, step: Step, scanned: int = 0
+    results: list[FileResult],
+    linted: frozenset[str],
+    options: LintOptions,
+    step: Step,
+    scanned: int = 0,
+    lookups: Lookups | None = None,
 ) -> tuple[list[FileResult], bool]:
     """Parse the unlinted modules that analysed files import from, transitively, for context.
 
@@ -330,7 +336,7 @@ def _imported_context(
     budget = MAX_CONTEXT_FILES
     fresh = results[scanned:]
     while budget > 0:
-        context = _context(results + extra, options)
+        context = _context(results + extra, options, lookups)
         paths = {os.path.abspath(r.facts.path) for r in fresh if r.facts is not None}
         wanted = sorted(context.project.imported_files_on_disk(paths) - seen)[:budget]
         if not wanted:
@@ -347,11 +353,11 @@ def _imported_context(
     return extra, False  # the bound was reached: files may have been left out
 
 
-def _context(results: Iterable[FileResult], options: LintOptions) -> ProjectContext:
+def _context(results: Iterable[FileResult], options: LintOptions, lookups: Lookups | None = None) -> ProjectContext:
     facts = [r.facts for r in results if r.facts is not None]
     texts = Texts((r.source for r in results), by_path=True)
     cells = {os.path.abspath(r.source.path): r.source.cells for r in results if r.source.cells is not None}
-    return ProjectContext(Project(facts, options.roots, options.api), texts, cells)
+    return ProjectContext(Project(facts, options.roots, options.api, lookups), texts, cells)
 
 
 
