@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     code: str  # e.g. "PRL001"
     name: str  # kebab-case, e.g. "grad-disabled-tracing"
     summary: str  # one line

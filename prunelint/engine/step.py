@@ -45,7 +45,7 @@ def analyse(
     of every file it skips holds of each rule (a file is parsed when it has some rule's words,
     and the facts' own words). `copies`: the run's judgement of vendored Torch-Pruning copies."""
     if prefilter:
-        cst_rules = _mentioned(cst_rules, source)
+        cst_rules = _mentioned(cst_rules, source, api)
     if any(rule.JUDGES_INSTALLED_API for rule in cst_rules) and (copies or Copies()).imports_older_copy(source.path, roots):
         cst_rules = tuple(rule for rule in cst_rules if not rule.JUDGES_INSTALLED_API)
     node_rules = tuple(r for r in cst_rules if issubclass(r, NodeRule))
@@ -67,20 +67,27 @@ def analyse(
         return FileResult(source, facts, found)
 
 
-def _mentioned(rules: tuple[type[Rule], ...], source: Source) -> tuple[type[Rule], ...]:
-    """The rules whose PREFILTER_WORDS the file mentions; most rules share their words
-    (`torch_pruning`), and each set of words is looked for once."""
+def _mentioned(rules: tuple[type[Rule], ...], source: Source, api: ApiData) -> tuple[type[Rule], ...]:
+    """The rules whose PREFILTER_WORDS the file mentions, and one of their `file_words` where
+    they have some; most rules share their words (`torch_pruning`), and each set of words is
+    looked for once."""
     found: dict[tuple[str, ...], bool] = {}
-    kept = []
-    for rule in rules:
-        if rule.PREFILTER_WORDS is None:
-            kept.append(rule)
-            continue
-        words = tuple(rule.PREFILTER_WORDS)
+
+    def mentions(words: tuple[str, ...]) -> bool:
         if words not in found:
             found[words] = rule_mentions(words)(source)
-        if found[words]:
-            kept.append(rule)
+        return found[words]
+
+    ascii_text = source.text.isascii()
+    kept = []
+    for rule in rules:
+        if rule.PREFILTER_WORDS is not None and not mentions(tuple(rule.PREFILTER_WORDS)):
+            continue
+        if ascii_text:
+            words = rule.file_words(api)
+            if words is not None and not mentions(tuple(words)):
+                continue
+        kept.append(rule)
     return tuple(kept)
 
 

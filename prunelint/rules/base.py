@@ -60,6 +60,15 @@ class Rule:
     JUDGES_INSTALLED_API: ClassVar[bool] = False
 
     @classmethod
+    def file_words(cls, api: "ApiData") -> tuple[str, ...] | None:
+        """Words of the API data of which a file must mention one, as a whole word, for this
+        rule to report anything there (the names it looks for, as they are written): a file
+        without them is not walked for this rule. None: no such words. Asked only where the
+        prefilter is on, and of an ASCII text (a non-ASCII identifier can be a form that
+        Python normalizes to one of them)."""
+        return None
+
+    @classmethod
     def info(cls) -> RuleInfo:
         doc = inspect.cleandoc(cls.__doc__ or "")
         summary = doc.splitlines()[0] if doc else cls.NAME

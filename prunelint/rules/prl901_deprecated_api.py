@@ -10,6 +10,7 @@ from prunelint.rules.node_rule import NodeEdit, NodeFix, NodeRule
 
 if TYPE_CHECKING:
     from prunelint.model.text import SourceText
+    from prunelint.settings.apidata import ApiData
 
 
 class DeprecatedApi(NodeRule):
@@ -122,6 +123,12 @@ pruner = tp.pruner.GroupNormPruner(model, x, importance=imp, out_channel_groups=
 """,
         ),
     ]
+
+    @classmethod
+    def file_words(cls, api: ApiData) -> tuple[str, ...]:
+        # Each report spans a deprecated class name or keyword as written in the file.
+        table = api.table("deprecated_api")
+        return (*table.get("classes", {}), *table.get("keywords", {}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

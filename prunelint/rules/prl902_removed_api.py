@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from prunelint.model.names import dotted_name
 from prunelint.rules.base import Invalid
@@ -14,6 +15,9 @@ from prunelint.rules.prl901_deprecated_api import (
     import_attributes,
     keyword_name,
 )
+
+if TYPE_CHECKING:
+    from prunelint.settings.apidata import ApiData
 
 
 class RemovedApi(NodeRule):
@@ -112,6 +116,13 @@ plan = DG.get_pruning_plan(model.conv1, fn, idxs=[0])
             line=5,
         ),
     ]
+
+    @classmethod
+    def file_words(cls, api: ApiData) -> tuple[str, ...]:
+        # Each report spans a removed name (a module path's part, an import, an attribute), a
+        # removed method or a removed keyword.
+        removed = api.table("removed_api")
+        return (*removed.get("names", {}), *removed.get("methods", {}), *removed.get("keywords", {}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

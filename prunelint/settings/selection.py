@@ -9,8 +9,7 @@ from what the layers before it enabled. Within a layer the more specific selecto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from prunelint.ruleinfo import RuleInfo
 from prunelint.settings.config import bounded
@@ -20,8 +19,7 @@ class SelectionError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     select: tuple[str, ...] | None = None  # None: keep what the previous layer (or the defaults) enabled
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

@@ -34,3 +34,57 @@ def test_plain_words_and_conjunctions() -> None:
     assert not mentions(Source("a.py", "/a.py", "import torch_pruning_extra\n"))
     assert mentions(Source("a.py", "/a.py", "pruner.regularize(model)\n"))
     assert not mentions(Source("a.py", "/a.py", "model.regularize()\n"))
+
+
+# -- a rule's own words from the API data (`Rule.file_words`) ------------------------------------
+from prunelint.engine.run import LintOptions, finalize, lint_sources  # noqa: E402
+from prunelint.engine.step import _mentioned  # noqa: E402
+from prunelint.plugins.registry import load_rules  # noqa: E402
+from prunelint.settings.apidata import load_api_data  # noqa: E402
+from prunelint.settings.config import Settings  # noqa: E402
+
+RULES = load_rules()
+API = load_api_data()
+WORDED = [rule for rule in RULES.rules.values() if rule.file_words(API) is not None]
+
+
+def _findings(text: str, codes: frozenset[str], prefilter: bool) -> list[tuple[str, int, int, str]]:
+    options = LintOptions(Settings(), RULES, codes, API, prefilter=prefilter)
+    found = finalize(lint_sources([Source("a.py", "/v/a.py", text)], options), options, {"a.py": text})
+    return [(d.code, d.location.row, d.location.column, d.message) for d in found]
+
+
+def _fullwidth_first(text: str, word: str) -> str:
+    """`word` written with a fullwidth first letter: the same identifier once Python normalizes
+    it (NFKC), a different word to a text search."""
+    return text.replace(word, chr(ord(word[0]) + 0xFEE0) + word[1:]) if word[0].isascii() and word[0].isalpha() else text
+
+
+def test_the_rules_with_words_of_their_own_are_the_api_rules() -> None:
+    assert {rule.CODE for rule in WORDED} == {"PRL901", "PRL902"}
+
+
+def test_a_file_without_a_rules_words_is_not_walked_for_it() -> None:
+    rule = RULES.rules["PRL901"]
+    without = Source("a.py", "/a.py", "import torch_pruning as tp\np = tp.pruner.BasePruner(m, x)\n")
+    spelled = Source("a.py", "/a.py", "import torch_pruning as tp\np = tp.pruner.MetaPruner(m, x)\n")
+    assert _mentioned((rule,), without, API) == ()
+    assert _mentioned((rule,), spelled, API) == (rule,)
+    # A non-ASCII text may spell a word in a form that Python normalizes: the rule runs.
+    assert _mentioned((rule,), Source("a.py", "/a.py", without.text + "# é\n"), API) == (rule,)
+
+
+def test_a_rules_words_keep_every_finding_of_its_examples_and_of_their_nfkc_spellings() -> None:
+    """With the prefilter on, each example of such a rule, and the example with each of the
+    rule's words spelled with a fullwidth first letter (the same name to Python), is flagged
+    exactly as with the prefilter off."""
+    checked = 0
+    for rule in WORDED:
+        codes = frozenset({rule.CODE})
+        for example in rule.INVALID:
+            variants = [example.source] + [_fullwidth_first(example.source, w) for w in rule.file_words(API)]
+            for text in dict.fromkeys(variants):
+                expected = _findings(text, codes, prefilter=False)
+                assert _findings(text, codes, prefilter=True) == expected, text
+                checked += bool(expected)
+    assert checked >= 10
