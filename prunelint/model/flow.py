@@ -115,13 +115,25 @@ class ScopeFlow:
     node: ast.AST  # ast.Module, ast.FunctionDef, ast.AsyncFunctionDef or ast.ClassDef
     calls: list[CallEvent] = field(default_factory=list)
     bindings: list[Binding] = field(default_factory=list)
-    uses: list[Use] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)  # the scope's own reads (see `uses_of`)
+    # The functions and classes defined directly in this scope, each with this scope's chain
+    # where it is defined: their reads are this scope's "nested" uses.
+    inner: list[tuple["ScopeFlow", Chain]] = field(default_factory=list)
 
     def bindings_of(self, name: str) -> list[Binding]:
         return [b for b in self.bindings if b.name == name]
 
     def uses_of(self, name: str) -> list[Use]:
-        return [u for u in self.uses if u.name == name]
+        """The reads of `name` in this scope, and (role "nested", at the chain of the
+        definition) its reads in the scopes inside it, in the order they are written. The
+        nested ones are derived when asked: most scopes are never asked."""
+        found = [u for u in self.uses if u.name == name]
+        nested = [
+            Use(u.index, name, u.node, chain, "nested") for scope, chain in self.inner for u in scope.uses_of(name)
+        ]
+        if not nested:
+            return found
+        return sorted(found + nested, key=_index)
 
     def method_calls(self, receiver: str, *methods: str) -> list[CallEvent]:
         return [c for c in self.calls if c.receiver == receiver and (not methods or c.method in methods)]
@@ -262,6 +274,9 @@ class FlowWalker:
 
     def _enter_scope(self, node: ast.AST) -> None:
         scope = ScopeFlow(node)
+        if self._stack:
+            # The enclosing scope's chain stays as it is until this scope is left.
+            self._stack[-1].inner.append((scope, self._outer_chain(len(self._stack) - 1)))
         self.scopes.append(scope)
         self._stack.append(scope)
         self._chains.append([])
@@ -524,15 +539,20 @@ class FlowWalker:
         self._use(node.id, node, role, detail, call)
 
     def _use(self, name: str, node: ast.AST, role: str, detail: str | None = None, call: ast.Call | None = None) -> None:
+        # A read inside a nested function or class is also a use the enclosing scopes cannot
+        # follow: `ScopeFlow.uses_of` derives those.
         self._counter += 1
-        index = self._counter
-        self._stack[-1].uses.append(Use(index, name, node, self._chain(), role, detail, call))
-        # A read inside a nested function or class is a use the enclosing scopes cannot follow.
-        for depth in range(len(self._stack) - 1):
-            chain = self._chain_tuples[depth]
-            if chain is None:
-                chain = self._chain_tuples[depth] = tuple(self._chains[depth])
-            self._stack[depth].uses.append(Use(index, name, node, chain, "nested"))
+        self._stack[-1].uses.append(Use(self._counter, name, node, self._chain(), role, detail, call))
+
+    def _outer_chain(self, depth: int) -> Chain:
+        chain = self._chain_tuples[depth]
+        if chain is None:
+            chain = self._chain_tuples[depth] = tuple(self._chains[depth])
+        return chain
+
+
+def _index(event: Use) -> int:
+    return event.index
 
 
 _TARGET_PARENTS = frozenset({ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor})
