@@ -13,6 +13,7 @@ import keyword
 import re
 import token
 import tokenize
+from itertools import accumulate
 from typing import NamedTuple
 
 from prunelint.diagnostics import Position
@@ -46,8 +47,13 @@ class SourceText:
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
-            starts = [0]
-            starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+            text = self.text
+            if "\r" in text:
+                starts = [0]
+                starts.extend(m.end() for m in _NEWLINE.finditer(text))
+            else:  # only "\n" breaks lines: each line's length, one break after it, summed
+                starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+                starts.pop()  # past the last line, which has no break after it
             self._starts = starts
         return self._starts
 
