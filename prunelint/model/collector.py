@@ -104,7 +104,8 @@ class _PendingCall(NamedTuple):
     loc: Loc
     text: str
     consumed: bool
-    args: tuple[tuple[str, str], ...] = ()  # (position or keyword, dotted name) of name arguments
+    # The call: its arguments that are names are read when the callee resolves (most do not).
+    node: ast.Call
 
     @property
     def contexts(self) -> tuple[RawContext, ...]:
@@ -658,7 +659,7 @@ class FactCollector(LocatedNodes):
                 loc,
                 text,
                 id(node) in self._consumed,
-                _name_args(node),
+                node,
             )
         )
 
@@ -681,7 +682,7 @@ class FactCollector(LocatedNodes):
                 self._param_call(pending, frames)
                 continue
             args = tuple(
-                (key, symbol) for key, dotted in pending.args
+                (key, symbol) for key, dotted in _name_args(pending.node)
                 if (symbol := resolver.resolve(pending.scope, dotted)[0]) is not None and not symbol.wrapping
             )
             callees = [c for c in callees if not self._inert_api_call(c[0], args)]
