@@ -22,7 +22,7 @@ class Reporting(Protocol):
 
     CODE: str
 
-    def info(self): ...
+    def url(self) -> str: ...
 
 
 class ProjectContext:
@@ -84,7 +84,7 @@ class ProjectContext:
             location=span.start,
             end_location=span.end,
             fix=fix,
-            url=rule.info().url,
+            url=rule.url(),
         )
 
 

@@ -14,7 +14,7 @@ def node_findings(rules: list[NodeRule], text: SourceText) -> list[Diagnostic]:
         found.extend(rule.findings)
         if not rule.reports:
             continue  # most rules find nothing in most files; `info` renders the rule's docs
-        url = rule.info().url
+        url = rule.url()
         found.extend(
             as_diagnostic(report, rule.CODE, rule.filename, url, text.start, text.end) for report in rule.reports
         )

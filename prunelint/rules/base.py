@@ -69,6 +69,11 @@ class Rule:
         return None
 
     @classmethod
+    def url(cls) -> str:
+        """The rule's page online; what a finding carries (its `info` renders all the docs)."""
+        return RULE_URL.format(code=cls.CODE)
+
+    @classmethod
     def info(cls) -> RuleInfo:
         doc = inspect.cleandoc(cls.__doc__ or "")
         summary = doc.splitlines()[0] if doc else cls.NAME
@@ -77,7 +82,7 @@ class Rule:
             name=cls.NAME,
             summary=summary,
             docs=cls.docs(),
-            url=RULE_URL.format(code=cls.CODE),
+            url=cls.url(),
             default_enabled=cls.DEFAULT_ENABLED,
             fixable=cls.FIXABLE,
             message=getattr(cls, "MESSAGE", ""),

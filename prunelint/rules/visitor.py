@@ -79,5 +79,5 @@ def _end(positions: Mapping[cst.CSTNode, Any], node: cst.CSTNode) -> Position:
 
 def _diagnostic(rule: CstRule, report: Report, positions: Mapping[cst.CSTNode, Any]) -> Diagnostic:
     return as_diagnostic(
-        report, rule.CODE, rule.filename, rule.info().url, functools.partial(_start, positions), functools.partial(_end, positions)
+        report, rule.CODE, rule.filename, rule.url(), functools.partial(_start, positions), functools.partial(_end, positions)
     )

@@ -1,17 +1,25 @@
-"""Load the Torch-Pruning and torch API facts from `data/torch_pruning_api.toml`."""
+"""Load the Torch-Pruning and torch API facts from `data/torch_pruning_api.toml`.
+
+The TOML is the source, with the code each fact was read in. `data/torch_pruning_api.json`
+beside it is the same data parsed, written by `python -m prunelint.settings.apidata` and read
+instead while its checksum says it was written from the TOML as it is: tomllib takes a few
+milliseconds of every run for it, JSON a twentieth of one.
+"""
 
 from __future__ import annotations
 
-import sys
+import json
+import pkgutil
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-import pkgutil
+from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from prunelint.settings.config import toml_parser
+
+DATA_FILE = "data/torch_pruning_api.toml"
+PARSED_FILE = "data/torch_pruning_api.json"
 
 _CORE_TABLES = frozenset({"prefilter", "pruners", "dependency_graph", "grad_modes", "wrappers"})
 GRAD_EFFECTS = ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")
@@ -142,11 +150,14 @@ class ApiData:
 def load_api_data() -> ApiData:
     # pkgutil, not importlib.resources: the same loader's get_data (zips too), without
     # importing tempfile and shutil at every start.
-    data = pkgutil.get_data("prunelint", "data/torch_pruning_api.toml")
+    data = pkgutil.get_data("prunelint", DATA_FILE)
     if data is None:  # not an assert: `python -O` drops those
         raise RuntimeError("prunelint's loader cannot read its package data")
-    text = data.decode("utf-8")
-    raw = tomllib.loads(text)
+    try:
+        parsed = pkgutil.get_data("prunelint", PARSED_FILE)
+    except OSError:
+        parsed = None
+    raw = parse_api_file(data, parsed)
     pruners: dict[str, str] = {}
     for cls, modules in raw["pruners"].items():
         for module in modules:
@@ -171,3 +182,27 @@ def load_api_data() -> ApiData:
         wrappers=wrappers,
         tables={k: v for k, v in raw.items() if k not in _CORE_TABLES},
     )
+
+
+def parse_api_file(data: bytes, parsed: bytes | None) -> dict[str, Any]:
+    """The API data file's tables: from `parsed` (the JSON) when it was written from these
+    very bytes, else parsed from the TOML."""
+    if parsed is not None:
+        try:
+            stored = json.loads(parsed)
+        except ValueError:
+            stored = None
+        if isinstance(stored, dict) and stored.get("crc32") == zlib.crc32(data) and isinstance(stored.get("data"), dict):
+            return stored["data"]
+    return toml_parser().loads(data.decode("utf-8"))
+
+
+def parsed_form(data: bytes) -> str:
+    """The JSON that stands for the TOML `data`."""
+    tables = toml_parser().loads(data.decode("utf-8"))
+    return json.dumps({"crc32": zlib.crc32(data), "data": tables}, indent=1, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m prunelint.settings.apidata: rewrite the JSON
+    package = Path(__file__).resolve().parents[1]
+    (package / PARSED_FILE).write_text(parsed_form((package / DATA_FILE).read_bytes()), "utf-8")

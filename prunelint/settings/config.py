@@ -8,10 +8,15 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def toml_parser():
+    """tomllib (tomli before Python 3.11), imported when a file is read: an `--isolated` run
+    reads none."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 # ruff's default excludes, plus our own cache.
@@ -209,6 +214,7 @@ def _framework_hooks(value: Any, key: str, where: str) -> tuple[tuple[str, str, 
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    tomllib = toml_parser()
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

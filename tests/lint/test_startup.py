@@ -1,8 +1,9 @@
 """Start-up stays lean: a run over a tree that never mentions Torch-Pruning loads the rules but
 never parses a file, never starts worker processes, never imports torch, and never loads the
 fixer (or difflib) that only --fix and --diff need, importlib.metadata (the entry points are
-read without it), or tempfile (only writes need it); and reading code never imports libcst,
-which only a third-party CstRule needs.
+read without it), tempfile (only writes need it) or tomllib (an `--isolated` run reads no
+configuration, and the API data is read from its JSON form); and reading code never imports
+libcst, which only a third-party CstRule needs.
 
 A fresh interpreter is needed: the test process itself has long since imported libcst.
 """
@@ -25,7 +26,7 @@ PROBE = textwrap.dedent(
     code = main(sys.argv[1:])
     heavy = sorted(
         m for m in sys.modules
-        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile"))
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile", "tomllib"))
     )
     print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
     """
@@ -77,6 +78,8 @@ def test_the_probe_can_fail(tmp_path):
     (tmp_path / "prune.py").write_text("import torch_pruning as tp\n")
     result = probe(tmp_path, "--isolated", "-q", "--no-cache", ".")
     assert "prunelint.engine.step" in result["heavy"]
+    (tmp_path / "pyproject.toml").write_text("[tool.prunelint]\nselect = ['PRL']\n")
+    assert "tomllib" in probe(tmp_path, "-q", "--no-cache", ".")["heavy"]
 
 
 PRUNED_UNDER_NO_GRAD = (
