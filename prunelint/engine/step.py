@@ -64,6 +64,9 @@ def analyse(
             return FileResult(source, None, [file_error(source.filename, "too deeply nested to analyse")])
         except MemoryError:
             return FileResult(source, None, [file_error(source.filename, "too large to analyse: ran out of memory")])
+        # Freed while collection is still paused: the first collection after it would walk
+        # every node of the tree, which no finding or fact refers to.
+        del tree
         return FileResult(source, facts, found)
 
 
