@@ -648,18 +648,12 @@ class FactCollector(LocatedNodes):
         else:
             text = dotted
         frame = self._running_frame()
+        # tuple.__new__, every field given: one of these per call of the file, without the
+        # named tuple's generated __new__ (a Python frame each).
         self._calls.append(
-            _PendingCall(
-                dotted,
-                value,
-                method,
-                frame.scope,
-                frame.entry,
-                tuple(frame.chain),
-                loc,
-                text,
-                id(node) in self._consumed,
-                node,
+            tuple.__new__(
+                _PendingCall,
+                (dotted, value, method, frame.scope, frame.entry, tuple(frame.chain), loc, text, id(node) in self._consumed, node),
             )
         )
 

@@ -218,6 +218,10 @@ class _BoolOperands:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# The walker makes a record per name read, call and binding: built with tuple.__new__ and
+# every field given, they skip the named tuple's generated __new__ (a Python function, a
+# frame per record, the slower when defaults are filled in).
+_record = tuple.__new__
 
 
 class FlowWalker:
@@ -265,7 +269,7 @@ class FlowWalker:
         return tuple(out)
 
     def _push(self, kind: str, node: ast.AST) -> None:
-        self._chains[-1].append(Frame(kind, node))
+        self._chains[-1].append(_record(Frame, (kind, node)))
         self._chain_tuples[-1] = None
 
     def _pop(self) -> None:
@@ -307,7 +311,7 @@ class FlowWalker:
             base = dotted_name(target.value)
             name = None if base is None else f"{base}.[]"
         if name is not None:
-            self._scope.bindings.append(Binding(self._next(), name, value, self._chain(), kind, node))
+            self._scope.bindings.append(_record(Binding, (self._next(), name, value, self._chain(), kind, node)))
 
     # -- scopes ----------------------------------------------------------------------------
     def visit_Module(self, node: ast.Module) -> None:
@@ -423,7 +427,7 @@ class FlowWalker:
         if type(func) is ast.Attribute:
             receiver = dotted_name(func.value)
             method = func.attr
-        self._scope.calls.append(CallEvent(self._next(), node, self._chain(), dotted_name(func), receiver, method))
+        self._scope.calls.append(_record(CallEvent, (self._next(), node, self._chain(), dotted_name(func), receiver, method)))
 
     def leave_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
@@ -542,7 +546,7 @@ class FlowWalker:
         # A read inside a nested function or class is also a use the enclosing scopes cannot
         # follow: `ScopeFlow.uses_of` derives those.
         self._counter += 1
-        self._stack[-1].uses.append(Use(self._counter, name, node, self._chain(), role, detail, call))
+        self._stack[-1].uses.append(_record(Use, (self._counter, name, node, self._chain(), role, detail, call)))
 
     def _outer_chain(self, depth: int) -> Chain:
         chain = self._chain_tuples[depth]
