@@ -153,11 +153,14 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
     forced: set[int] = set()  # star re-exporters of analysed modules (by id of their Source)
     scanned = 0  # results whose imports were followed by an earlier round
     lookups = Lookups(options.roots, options.api)  # shared by each round's build of the project
+    # A file left pending mentions none of the words it was tested for: a later round tests
+    # it for the new words only.
+    untested = set(words)
     while pending:
         if parse_all:
             chosen, pending = pending, []
         else:
-            mentions = step.mentions(words)
+            mentions = step.mentions(untested)
             chosen, rest = [], []
             for source in pending:
                 wanted = id(source) in forced or mentions(source) or (
@@ -182,6 +185,7 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
         if not new_words and not forced:
             break
         words |= new_words
+        untested = new_words
     diagnostics = [d for r in results if not r.context_only for d in r.diagnostics]
     if project_rules:
         if context is None or context_size != len(results):  # else its build index is reused

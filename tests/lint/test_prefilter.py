@@ -88,3 +88,44 @@ def test_a_rules_words_keep_every_finding_of_its_examples_and_of_their_nfkc_spel
                 assert _findings(text, codes, prefilter=True) == expected, text
                 checked += bool(expected)
     assert checked >= 10
+
+
+# -- rounds: a file left pending is tested for the new words only ---------------------------------
+from prunelint.engine.run import FileStep, STAR_IMPORT_WORD  # noqa: E402
+
+
+class RecordingStep(FileStep):
+    """The per-file step, with the words each round tests and the files each round parses."""
+
+    def __init__(self, options: LintOptions) -> None:
+        super().__init__(options)
+        self.tested: list[set[str]] = []
+        self.parsed: list[list[str]] = []
+
+    def mentions(self, words):
+        words = set(words)
+        if words != {STAR_IMPORT_WORD}:
+            self.tested.append(words)
+        return super().mentions(words)
+
+    def analyse(self, sources):
+        self.parsed.append(sorted(s.filename for s in sources))
+        return super().analyse(sources)
+
+
+def test_a_file_left_pending_is_tested_for_the_new_words_only() -> None:
+    sources = [
+        Source("a.py", "/v/a.py", "import torch_pruning as tp\n\ndef make_pruner(m, x):\n    return tp.pruner.BasePruner(m, x)\n"),
+        Source("b.py", "/v/b.py", "import torch\nfrom a import make_pruner\n\nwith torch.no_grad():\n    make_pruner(net, x)\n"),
+        Source("c.py", "/v/c.py", "x = 1\n"),
+    ]
+    texts = {s.filename: s.text for s in sources}
+    codes = frozenset({"PRL001"})
+    options = LintOptions(Settings(), RULES, codes, API)
+    step = RecordingStep(options)
+    found = finalize(lint_sources(sources, options, step), options, texts)
+    assert step.parsed == [["a.py"], ["b.py"]]  # b.py only through the builder's name
+    assert "torch_pruning" in step.tested[0] and step.tested[1] == {"make_pruner"}
+    assert [(d.filename, d.code) for d in found] == [("b.py", "PRL001")]
+    unfiltered = LintOptions(Settings(), RULES, codes, API, prefilter=False)
+    assert finalize(lint_sources(sources, unfiltered), unfiltered, texts) == found
