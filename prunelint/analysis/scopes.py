@@ -7,7 +7,6 @@ name never produces a finding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Literal, Union
 
 from prunelint.analysis.facts import Symbol
@@ -16,16 +15,31 @@ ScopeKind = Literal["module", "function", "class", "lambda", "comprehension"]
 API_PACKAGES = ("torch", "torch_pruning")
 
 
-@dataclass(frozen=True, eq=False)
 class Pending:
-    """A binding whose meaning needs other names: `x = a.b`, `x = a.b()`, `x = partial(a.b)`."""
+    """A binding whose meaning needs other names: `x = a.b`, `x = a.b()`, `x = partial(a.b)`.
 
-    # item: an element of the container literal bound to `dotted` (`REGISTRY[k]`, `.get(k)`).
-    how: Literal["alias", "instance", "partial", "item"]
-    dotted: str
-    scope: "Scope"
-    partial_func: str = ""
-    call: object = None  # the libcst Call that made an instance, for its arguments
+    Compared by identity, and never changed once made. A plain class: one is made per such
+    binding, and a frozen dataclass's constructor sets each field through object.__setattr__."""
+
+    __slots__ = ("how", "dotted", "scope", "partial_func", "call")
+
+    def __init__(
+        self,
+        # item: an element of the container literal bound to `dotted` (`REGISTRY[k]`, `.get(k)`).
+        how: Literal["alias", "instance", "partial", "item"],
+        dotted: str,
+        scope: "Scope",
+        partial_func: str = "",
+        call: object = None,  # the Call that made an instance, for its arguments
+    ) -> None:
+        self.how = how
+        self.dotted = dotted
+        self.scope = scope
+        self.partial_func = partial_func
+        self.call = call
+
+    def __repr__(self) -> str:
+        return f"Pending({self.how!r}, {self.dotted!r}, partial_func={self.partial_func!r})"
 
     def key(self) -> tuple:
         return (self.how, self.dotted, id(self.scope), self.partial_func)

@@ -18,7 +18,6 @@ ordinal for node ordinal. It is a visitor of the shared walk (`prunelint.model.w
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal, NamedTuple
 
@@ -112,21 +111,26 @@ class _PendingCall(NamedTuple):
         return tuple(self.entry) + self.chain
 
 
-@dataclass
 class _Frame:
-    scope: Scope
-    entry: list[RawContext] = field(default_factory=list)  # decorators, filled before the body
-    chain: list[RawContext] = field(default_factory=list)
-    suites: list[int] = field(default_factory=list)
-    # Decorators and default values run in the enclosing scope, before the body starts.
-    in_header: bool = True
-    deferred: bool = False  # a generator or coroutine
-    # `async def`: a decorator that switches a grad mode around the call only makes the
-    # coroutine object there, so it does not cover the body (torch's context decorators wrap
-    # generator functions specially, coroutines not: torch/utils/_contextlib.py).
-    coroutine: bool = False
-    class_entry: list[RawContext] = field(default_factory=list)  # a class's decorators
-    params: list[str] = field(default_factory=list)  # a function's parameters, in order
+    """The function, class or module being walked. A plain class, one per scope: a dataclass
+    with its default factories costs several times as much to make."""
+
+    __slots__ = ("scope", "entry", "chain", "suites", "in_header", "deferred", "coroutine", "class_entry", "params")
+
+    def __init__(self, scope: Scope, in_header: bool = True) -> None:
+        self.scope = scope
+        self.entry: list[RawContext] = []  # decorators, filled before the body
+        self.chain: list[RawContext] = []
+        self.suites: list[int] = []
+        # Decorators and default values run in the enclosing scope, before the body starts.
+        self.in_header = in_header
+        self.deferred = False  # a generator or coroutine
+        # `async def`: a decorator that switches a grad mode around the call only makes the
+        # coroutine object there, so it does not cover the body (torch's context decorators wrap
+        # generator functions specially, coroutines not: torch/utils/_contextlib.py).
+        self.coroutine = False
+        self.class_entry: list[RawContext] = []  # a class's decorators
+        self.params: list[str] = []  # a function's parameters, in order
 
 
 class FactCollector(LocatedNodes):
@@ -431,7 +435,7 @@ class FactCollector(LocatedNodes):
         decorator = value.func
         ctx = self._context(decorator, "decorator", self._call_locs[id(decorator)], self._scope)
         if ctx is not None:
-            frame.entry.append(replace(ctx, text=f"`{ctx.text[2:-1]}({name})`"))
+            frame.entry.append(ctx.with_text(f"`{ctx.text[2:-1]}({name})`"))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -610,7 +614,7 @@ class FactCollector(LocatedNodes):
         entered = self._context(arg, "with", self._call_locs[id(_unwrap(arg))], self._scope)
         if entered is None:
             return False
-        self._frame.chain.append(replace(entered, text=f"`{dotted}({entered.text[6:-1]})`"))
+        self._frame.chain.append(entered.with_text(f"`{dotted}({entered.text[6:-1]})`"))
         return True
 
     # -- calls ----------------------------------------------------------------------------------

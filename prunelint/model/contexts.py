@@ -3,7 +3,6 @@ are resolved: the `ast` twin of `prunelint.analysis.contexts` (a switch's call i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, Sequence
 
 import ast
@@ -53,26 +52,54 @@ def written_arguments(call: ast.Call) -> list[tuple[str | None, str, ast.expr]]:
     return [entry for _, entry in pairs]
 
 
-@dataclass(frozen=True, eq=False)
 class RawContext:
-    """A possible grad-mode switch, to be judged once names are resolved."""
+    """A possible grad-mode switch, to be judged once names are resolved.
 
-    dotted: str
-    scope: Scope
-    call: ast.Call | None
-    text: str
-    loc: Loc
-    form: Form = "with"
-    # What a block leaves behind: the switches made inside it...
-    inside: tuple["RawContext", ...] = ()
-    # ...and whether they surely ran (a `with` body) or perhaps not (an `if` branch).
-    certain: bool = False
-    # For a `with` block: its items, whose exit restores the mode if they are grad modes.
-    restored_by: tuple["RawContext", ...] = ()
-    # A mode known without resolving names: a framework's, around the hooks it runs.
-    preset: Mode | None = None
-    # A call to a helper as a statement: the switches its body made, still in force after it.
-    exit_of: tuple["RawContext", ...] | None = None
+    Compared by identity, and never changed once made (`with_text` makes a copy). A plain
+    class: a frozen dataclass's constructor sets each of its ten fields through
+    object.__setattr__."""
+
+    __slots__ = ("dotted", "scope", "call", "text", "loc", "form", "inside", "certain", "restored_by", "preset", "exit_of")
+
+    def __init__(
+        self,
+        dotted: str,
+        scope: Scope,
+        call: ast.Call | None,
+        text: str,
+        loc: Loc,
+        form: Form = "with",
+        # What a block leaves behind: the switches made inside it...
+        inside: tuple["RawContext", ...] = (),
+        # ...and whether they surely ran (a `with` body) or perhaps not (an `if` branch).
+        certain: bool = False,
+        # For a `with` block: its items, whose exit restores the mode if they are grad modes.
+        restored_by: tuple["RawContext", ...] = (),
+        # A mode known without resolving names: a framework's, around the hooks it runs.
+        preset: Mode | None = None,
+        # A call to a helper as a statement: the switches its body made, still in force after it.
+        exit_of: tuple["RawContext", ...] | None = None,
+    ) -> None:
+        self.dotted = dotted
+        self.scope = scope
+        self.call = call
+        self.text = text
+        self.loc = loc
+        self.form = form
+        self.inside = inside
+        self.certain = certain
+        self.restored_by = restored_by
+        self.preset = preset
+        self.exit_of = exit_of
+
+    def __repr__(self) -> str:
+        return f"RawContext({self.dotted!r}, {self.text!r}, form={self.form!r})"
+
+    def with_text(self, text: str) -> "RawContext":
+        return RawContext(
+            self.dotted, self.scope, self.call, text, self.loc, self.form, self.inside, self.certain,
+            self.restored_by, self.preset, self.exit_of,
+        )
 
     @staticmethod
     def block(inside: Sequence["RawContext"], certain: bool, restored_by=()) -> "RawContext":
