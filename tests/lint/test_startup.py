@@ -97,3 +97,31 @@ def test_reading_and_reporting_never_import_libcst(tmp_path):
         assert result["code"] == (0 if "--fix" in argv else 1)
         assert "prunelint.engine.step" in result["heavy"]
         assert not [m for m in result["heavy"] if m.startswith("libcst.")], result["heavy"]
+
+
+FREEZE_PROBE = textwrap.dedent(
+    """
+    import gc, sys
+    from prunelint.frontends import cli
+    entry = sys.argv.pop(1)
+    sys.argv[1:] = ["check", "--isolated", "--no-cache", "-q", "."]
+    code = cli.console() if entry == "console" else cli.main()
+    print(code, gc.get_freeze_count())
+    """
+)
+
+
+def test_only_the_command_freezes_what_start_up_made(tmp_path):
+    """The `prunelint` command moves start-up's objects out of the collector's generations;
+    `main`, as a library caller or a test calls it, leaves the process's heap alone."""
+    write_plain_tree(tmp_path)
+    counts = {}
+    for entry in ("console", "main"):
+        proc = subprocess.run([sys.executable, "-c", FREEZE_PROBE, entry], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        code, frozen = proc.stdout.split()
+        assert code == "0"
+        counts[entry] = int(frozen)
+    assert counts["console"] > 0 and counts["main"] == 0
+    scripts = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8")
+    assert 'prunelint = "prunelint.frontends.cli:console"' in scripts
