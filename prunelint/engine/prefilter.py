@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -67,9 +66,3 @@ def _boundary(text: str, index: int) -> bool:
 
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
-
-
-@functools.cache
-def rule_mentions(words: tuple[str, ...]) -> Callable[[Source], bool]:
-    """`mentions_words` for one rule's PREFILTER_WORDS, made once per run of a worker."""
-    return mentions_words(words)

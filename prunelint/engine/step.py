@@ -8,14 +8,14 @@ is imported and parsed only for a third-party `CstRule` (`prunelint.engine.cst_s
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.analysis.parse import python_parse
 from prunelint.diagnostics import Diagnostic
-from prunelint.engine.prefilter import rule_mentions
+from prunelint.engine.prefilter import mentions_all, mentions_word
 from prunelint.engine.results import FileResult
 from prunelint.io.source import Source, file_error
 from prunelint.io.vendored import Copies
@@ -72,23 +72,28 @@ def analyse(
 
 def _mentioned(rules: tuple[type[Rule], ...], source: Source, api: ApiData) -> tuple[type[Rule], ...]:
     """The rules whose PREFILTER_WORDS the file mentions, and one of their `file_words` where
-    they have some; most rules share their words (`torch_pruning`), and each set of words is
-    looked for once."""
-    found: dict[tuple[str, ...], bool] = {}
+    they have some; most rules share their words (`torch_pruning`), and each word is looked
+    for once."""
+    text = source.text
+    found: dict[str, bool] = {}
 
-    def mentions(words: tuple[str, ...]) -> bool:
-        if words not in found:
-            found[words] = rule_mentions(words)(source)
-        return found[words]
+    def mentions(words: Iterable[str]) -> bool:
+        for word in words:
+            hit = found.get(word)
+            if hit is None:
+                hit = found[word] = mentions_all(text, word) if "&" in word else mentions_word(text, word)
+            if hit:
+                return True
+        return False
 
     ascii_text = source.text.isascii()
     kept = []
     for rule in rules:
-        if rule.PREFILTER_WORDS is not None and not mentions(tuple(rule.PREFILTER_WORDS)):
+        if rule.PREFILTER_WORDS is not None and not mentions(rule.PREFILTER_WORDS):
             continue
         if ascii_text:
             words = rule.file_words(api)
-            if words is not None and not mentions(tuple(words)):
+            if words is not None and not mentions(words):
                 continue
         kept.append(rule)
     return tuple(kept)
