@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 
 import prunelint
 from prunelint.io.atomic import write_atomic
-from prunelint.engine.prefilter import mentions_all
+from prunelint.engine.prefilter import mentions
 from prunelint.io.source import Source
 
 if TYPE_CHECKING:
@@ -216,20 +215,9 @@ class FileCache:
         """Whether a file mentions one of `words` as a whole word, answered from the cache
         when the file's entry has already looked for all of them."""
         wanted = frozenset(words)
-        patterns: dict[str, re.Pattern[str]] = {}
 
         def found_in(text: str, candidates: Iterable[str]) -> frozenset[str]:
-            hits = set()
-            for word in candidates:
-                if "&" in word:
-                    if mentions_all(text, word):
-                        hits.add(word)
-                elif word in text:  # a substring search rules out most files cheaply
-                    if word not in patterns:
-                        patterns[word] = re.compile(r"\b" + re.escape(word) + r"\b")
-                    if patterns[word].search(text):
-                        hits.add(word)
-            return frozenset(hits)
+            return frozenset(word for word in candidates if mentions(text, word))
 
         def test(source: Source) -> bool:
             path = os.path.abspath(source.path)

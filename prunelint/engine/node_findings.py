@@ -13,7 +13,7 @@ def node_findings(rules: list[NodeRule], text: SourceText) -> list[Diagnostic]:
     for rule in rules:
         found.extend(rule.findings)
         if not rule.reports:
-            continue  # most rules find nothing in most files; `info` renders the rule's docs
+            continue  # most rules find nothing in most files
         url = rule.url()
         found.extend(
             as_diagnostic(report, rule.CODE, rule.filename, url, text.start, text.end) for report in rule.reports

@@ -20,19 +20,24 @@ def mentions_all(text: str, group: str) -> bool:
     return all(part.lower() in lowered for part in rest)
 
 
+def mentions(text: str, word: str) -> bool:
+    """One prefilter word: a whole word, or a conjunction `a&b` (see `mentions_all`)."""
+    return mentions_all(text, word) if "&" in word else mentions_word(text, word)
+
+
 def mentions_words(words: Iterable[str]) -> Callable[[Source], bool]:
     """A test for whole-word mentions. A word `a&b` is a conjunction (see
     `Rule.PREFILTER_WORDS`)."""
     plain = sorted(w for w in words if "&" not in w)
     groups = [w for w in words if "&" in w]
 
-    def mentions(source: Source) -> bool:
+    def test(source: Source) -> bool:
         text = source.text
         if any(mentions_word(text, word) for word in plain):  # its find rules most files out
             return True
         return any(mentions_all(text, group) for group in groups)
 
-    return mentions
+    return test
 
 
 # Occurrences looked at one by one before a regex takes over: a file full of `my_pruner_x`

@@ -15,7 +15,7 @@ from prunelint.analysis.deepstack import with_deep_stack
 from prunelint.analysis.facts import ModuleFacts
 from prunelint.analysis.parse import python_parse
 from prunelint.diagnostics import Diagnostic
-from prunelint.engine.prefilter import mentions_all, mentions_word
+from prunelint.engine.prefilter import mentions
 from prunelint.engine.results import FileResult
 from prunelint.io.source import Source, file_error
 from prunelint.io.vendored import Copies
@@ -77,23 +77,23 @@ def _mentioned(rules: tuple[type[Rule], ...], source: Source, api: ApiData) -> t
     text = source.text
     found: dict[str, bool] = {}
 
-    def mentions(words: Iterable[str]) -> bool:
+    def mentioned(words: Iterable[str]) -> bool:
         for word in words:
             hit = found.get(word)
             if hit is None:
-                hit = found[word] = mentions_all(text, word) if "&" in word else mentions_word(text, word)
+                hit = found[word] = mentions(text, word)
             if hit:
                 return True
         return False
 
-    ascii_text = source.text.isascii()
+    ascii_text = text.isascii()
     kept = []
     for rule in rules:
-        if rule.PREFILTER_WORDS is not None and not mentions(rule.PREFILTER_WORDS):
+        if rule.PREFILTER_WORDS is not None and not mentioned(rule.PREFILTER_WORDS):
             continue
         if ascii_text:
             words = rule.file_words(api)
-            if words is not None and not mentions(words):
+            if words is not None and not mentioned(words):
                 continue
         kept.append(rule)
     return tuple(kept)

@@ -49,12 +49,6 @@ class NodeRule(FileRule):
     def qualified_name(self, expr: "ast.AST") -> str | None:
         return None if self.names is None else self.names.qualified(expr)
 
-    def pruner_class(self, call: "ast.Call") -> str | None:
-        # As FileRule's, one call shorter: every flow rule asks it of every call of a scope.
-        names = self.names
-        name = None if names is None else names.qualified(call.func)
-        return None if name is None else self.api.pruner_classes.get(name)
-
     def on_pruner_call(self, node: "ast.Call", cls: str) -> None:
         """Called for each construction of a Torch-Pruning pruner (`cls`: its canonical class,
         as `pruner_class(node)` says), after this rule's own `visit_Call` of the same call.
