@@ -386,6 +386,22 @@ def local_module_file(path: str, module: str, level: int, roots: Iterable[str]) 
     return None
 
 
+def import_name_parts(path: str, roots: Iterable[str]) -> set[str]:
+    """The names an absolute import of the file can be spelled with, as `local_module_file`
+    looks it up: the file's module name and each package between it and a folder imports are
+    looked up from (`pkg`, `sub` and `module` for `pkg/sub/module.py`)."""
+    path = os.path.abspath(path)
+    bases = _import_bases(path, 0, tuple(os.path.abspath(r) for r in roots))
+    outermost = min(bases, key=len)
+    folder, filename = os.path.split(path)
+    stem = filename.split(".", 1)[0]
+    parts = set() if stem == "__init__" else {stem}
+    while len(folder) > len(outermost) and folder.startswith(outermost):
+        folder, name = os.path.split(folder)
+        parts.add(name)
+    return {part for part in parts if part.isidentifier()}
+
+
 def _import_bases(path: str, level: int, roots: tuple[str, ...]) -> tuple[str, ...]:
     """The folders an import in `path` is looked up from: `level` dots up for a relative one;
     else the folder of its top-level package, then the roots (absolute) that contain the file.

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 
 import prunelint
 from prunelint.io.atomic import write_atomic
-from prunelint.engine.prefilter import mentions
+from prunelint.engine.prefilter import mentioned_among
 from prunelint.io.source import Source
 
 if TYPE_CHECKING:
@@ -216,15 +216,12 @@ class FileCache:
         when the file's entry has already looked for all of them."""
         wanted = frozenset(words)
 
-        def found_in(text: str, candidates: Iterable[str]) -> frozenset[str]:
-            return frozenset(word for word in candidates if mentions(text, word))
-
         def test(source: Source) -> bool:
             path = os.path.abspath(source.path)
             entry = self._refresh(path, source)
             if not wanted <= entry.tested:
                 missing = wanted - entry.tested
-                entry.mentioned = self._intern(entry.mentioned | found_in(source.text, missing))
+                entry.mentioned = self._intern(entry.mentioned | mentioned_among(source.text, missing))
                 entry.tested = self._intern(entry.tested | missing)
                 self.dirty = True
             return not wanted.isdisjoint(entry.mentioned)

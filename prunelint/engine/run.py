@@ -19,11 +19,11 @@ from typing import Callable, Iterable, Sequence
 import pathspec
 
 from prunelint.analysis.context import ProjectContext
-from prunelint.analysis.project import Lookups, Project, Target, local_module_file
+from prunelint.analysis.project import Lookups, Project, Target, import_name_parts, local_module_file
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.engine.noqa import UNUSED_NOQA_CODE, is_silenced, noqa_lines, unused_directives
 from prunelint.engine.options import LintOptions
-from prunelint.engine.prefilter import mentions_all, mentions_words
+from prunelint.engine.prefilter import IMPORTED, RELATIVE_PACKAGE, imported_word, mentions_all, mentions_words
 from prunelint.engine.results import FileResult, Step
 from prunelint.io.notebook import Notebook, is_notebook, read_notebook, relocate
 from prunelint.io.paths import display_path
@@ -161,10 +161,16 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
             chosen, pending = pending, []
         else:
             mentions = step.mentions(untested)
+            # A name may also be reached through a module outside the run, which re-exports it.
+            names = {word.partition(IMPORTED)[0] for word in untested if IMPORTED in word}
+            named = step.mentions(names) if names else None
             chosen, rest = [], []
             for source in pending:
-                wanted = id(source) in forced or mentions(source) or (
-                    first and project_rules and _imports_outside_run(source, linted, options)
+                wanted = (
+                    id(source) in forced
+                    or mentions(source)
+                    or (first and project_rules and _imports_outside_run(source, linted, options))
+                    or (named is not None and named(source) and _imports_outside_run(source, linted, options, True))
                 )
                 (chosen if wanted else rest).append(source)
             chosen, pending = _with_star_neighbours(chosen, rest, results, options, step.mentions({STAR_IMPORT_WORD}))
@@ -179,7 +185,11 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
         if not project_rules or not pending:
             break
         context, context_size = _context(results, options, lookups), len(results)
-        new_words = expansion_words(context) - words
+        new_words = {
+            word
+            for word in expansion_words(context, options.roots)
+            if word not in words and word.partition(IMPORTED)[0] not in words
+        }
         forced = _star_reexporters(pending, results, options, step.mentions({STAR_IMPORT_WORD}))
         forced |= _modules_facts_point_into(pending, results, options)
         if not new_words and not forced:
@@ -201,9 +211,11 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
 
 
-def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOptions) -> bool:
+def _imports_outside_run(source: Source, linted: frozenset[str], options: LintOptions, any_file: bool = False) -> bool:
+    """Whether a file named on the command line (any file, with `any_file`) imports one of the
+    user's modules that the run does not lint."""
     path = os.path.abspath(source.path)
-    if path not in options.named_files:
+    if not any_file and path not in options.named_files:
         return False
     for match in _IMPORT.finditer(source.text):
         dots, module, plain = match.groups()
@@ -428,26 +440,88 @@ def _without_source(work: Callable[[Source], FileResult], source: Source) -> Fil
     return result
 
 
-def expansion_words(context: ProjectContext) -> set[str]:
-    """Names through which an unparsed file could reach a construction of the parsed ones."""
+def expansion_words(context: ProjectContext, roots: Sequence[str]) -> set[str]:
+    """Prefilter words for the names through which an unparsed file could reach a construction
+    of the parsed ones.
+
+    A module-level name (a function, a class, a name a module exports) is reached only through
+    an import that names its module, a package above it, or a module that star-imports it:
+    `name>module` for each (see `prefilter.IMPORTED`). A module that re-exports the name by
+    name (`from .builders import build`) mentions both, so it is parsed in the next round, and
+    its own exports give the words for its importers. A method can be reached through any
+    instance: the bare name."""
     project = context.project
     builders = context.build_index.index.builders()
-    names: set[str] = set()
-    for _path, qualname in builders:
+    through: dict[str, set[str]] = {}  # name -> the modules it is reached through; "" for any
+
+    def add(name: str, path: str) -> None:
+        through.setdefault(name, set()).add(path)
+
+    for path, qualname in builders:
         parts = qualname.split(".")
-        names.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
+        if len(parts) == 1 or (len(parts) == 2 and parts[1] == "__init__"):
+            add(parts[0], path)
+        else:
+            add(parts[-2] if parts[-1] == "__init__" else parts[-1], "")
     for path, facts in project.facts.items():
         for qualname in facts.classes:
             if project.class_kind(Target("class", path, qualname)):
-                names.add(qualname.rsplit(".", 1)[-1])
+                add(qualname, path) if "." not in qualname else add(qualname.rsplit(".", 1)[-1], "")
         for name, symbol in facts.exports.items():
             target = project.resolve(path, symbol)
             if target is None:
                 continue
             callee = project.callee_function(target, "")
             if project.traces(target, "") or (callee is not None and callee in builders):
-                names.add(name)
-    return names
+                add(name, path)
+    module_words = _ModuleWords(project, roots)
+    words: set[str] = set()
+    for name, paths in through.items():
+        if "" in paths:
+            words.add(name)
+            continue
+        for path in paths:
+            words.update(imported_word(name, module) for module in module_words.of(path))
+    return words
+
+
+class _ModuleWords:
+    """The words an import of a module can be written with: its name, the packages above it
+    (`import pkg` then `pkg.module.name`), `.` for a package (`from . import name`), and the
+    same for each analysed module that star-imports it, transitively."""
+
+    def __init__(self, project: Project, roots: Sequence[str]) -> None:
+        self.star_importers: dict[str, set[str]] = {}
+        for path, facts in project.facts.items():
+            for star in facts.star_imports:
+                level = star.level if star.kind == "relative" else 0
+                target = local_module_file(path, star.name, level, roots)
+                if target is not None:
+                    self.star_importers.setdefault(os.path.abspath(target), set()).add(path)
+        self._own: dict[str, set[str]] = {}
+        self.roots = roots
+
+    def of(self, path: str) -> set[str]:
+        words: set[str] = set()
+        seen = {path}
+        queue = [path]
+        while queue:
+            module = queue.pop()
+            words |= self._own_words(module)
+            for importer in self.star_importers.get(module, ()):
+                if importer not in seen:
+                    seen.add(importer)
+                    queue.append(importer)
+        return words
+
+    def _own_words(self, path: str) -> set[str]:
+        found = self._own.get(path)
+        if found is None:
+            found = import_name_parts(path, self.roots)
+            if os.path.basename(path).startswith("__init__."):
+                found.add(RELATIVE_PACKAGE)
+            self._own[path] = found
+        return found
 
 
 def finalize(
