@@ -81,7 +81,7 @@ class Rule:
             code=cls.CODE,
             name=cls.NAME,
             summary=summary,
-            docs=cls.docs(),
+            docs=cls.docs,
             url=cls.url(),
             default_enabled=cls.DEFAULT_ENABLED,
             fixable=cls.FIXABLE,

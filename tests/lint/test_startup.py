@@ -125,3 +125,32 @@ def test_only_the_command_freezes_what_start_up_made(tmp_path):
     assert counts["console"] > 0 and counts["main"] == 0
     scripts = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8")
     assert 'prunelint = "prunelint.frontends.cli:console"' in scripts
+
+
+DOCS_PROBE = textwrap.dedent(
+    """
+    import sys
+    from prunelint.frontends.cli import main
+    from prunelint.rules.base import Rule
+
+    rendered = []
+    docs = Rule.docs.__func__
+    Rule.docs = classmethod(lambda cls: rendered.append(cls.CODE) or docs(cls))
+    code = main(sys.argv[1:])
+    print(code, len(rendered), file=sys.stderr)
+    """
+)
+
+
+def test_a_run_renders_no_rule_page_and_prunelint_rule_does(tmp_path):
+    """Every run takes every rule's info (to select rules, to name them in each format); only
+    `prunelint rule` reads a page."""
+    (tmp_path / "prune.py").write_text(PRUNED_UNDER_NO_GRAD)
+    for argv, code, pages in (
+        (["check", "--isolated", "--no-cache", "-q", "."], "1", "0"),
+        (["check", "--isolated", "--no-cache", "-q", "--output-format", "json", "."], "1", "0"),
+        (["rule", "PRL001"], "0", "1"),
+    ):
+        proc = subprocess.run([sys.executable, "-c", DOCS_PROBE, *argv], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.split()[-2:] == [code, pages], proc.stderr[-300:]
