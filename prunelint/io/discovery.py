@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 import pathspec
@@ -16,13 +16,12 @@ from prunelint.io.paths import display_path
 PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     files: list[str]  # paths as they will be displayed, relative where possible
     missing: list[str]  # paths given on the command line that do not exist
     # (path as displayed, why): folders that could not be listed and paths that could not be
     # looked at, in the tree or on the command line.
-    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]]
 
 
 def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:

@@ -20,6 +20,9 @@ def dotted_name(node: ast.AST) -> str | None:
         return node.id
     if kind is not ast.Attribute:
         return None
+    value = node.value
+    if type(value) is ast.Name:  # `torch.nn`, `self.model`: most attributes
+        return f"{value.id}.{node.attr}"
     parts: list[str] = []
     while type(node) is ast.Attribute:
         parts.append(node.attr)
