@@ -48,9 +48,19 @@ class _Extend(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
+    # While a parser is built, argparse makes a formatter for each argument (to check its
+    # metavar), and each asks for the terminal's width, importing shutil (and bz2 and lzma
+    # with it) in every run: a fixed width does for that check; help and usage get the real one.
+    building = True
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         raise UsageError(message)
+
+    def _get_formatter(self):  # type: ignore[override]
+        if self.building:
+            return self.formatter_class(prog=self.prog, width=80)
+        return super()._get_formatter()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--watch-runs", type=int, default=0, help=argparse.SUPPRESS)
     # For the benchmark's check that the prefilter changes no finding: parse every file.
     run.add_argument("--no-prefilter", dest="prefilter", action="store_false", help=argparse.SUPPRESS)
+    parser.building = False
     return parser
 
 
@@ -118,6 +129,7 @@ def build_rule_parser() -> argparse.ArgumentParser:
     parser.add_argument("code", nargs="?", help="the rule's code or name, e.g. PRL001 or grad-disabled-tracing")
     parser.add_argument("--all", action="store_true", help="print every rule's documentation")
     parser.add_argument("--output-format", choices=("text", "json", "markdown"), default="text", help="text (default, markdown as ruff prints it), json, or markdown")
+    parser.building = False
     return parser
 
 
