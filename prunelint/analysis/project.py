@@ -66,6 +66,7 @@ class Project:
         self._absolute = lookups.absolute
         self._bases = lookups.bases
         self._resolved: dict[tuple[str, Symbol], Target | None] = {}
+        self._finds: dict[tuple, tuple[str, tuple[str, ...]] | None] = {}
         # Every analysed file without `.py` and every folder above it: a module `base/a...`
         # can be an analysed file only where `base/a` is one of these.
         self._prefixes: set[str] = set()
@@ -93,12 +94,23 @@ class Project:
         """The linted file that `symbol` points into, and the attribute path inside it.
 
         With `module`, the symbol names a module itself (a star import)."""
-        parts = symbol.name.split(".") if symbol.name else []
         relative = symbol.kind == "relative"
         level = symbol.level if relative else 0
         bases = self._bases.get((path, level))
         if bases is None:
             bases = self._bases[path, level] = _import_bases(path, level, self._roots)
+        # The files of a tree import the same few modules (`os.path`, their own package's):
+        # each is looked up once for every folder imports are looked up from.
+        key = (bases, symbol.name, relative, on_disk, module)
+        found = self._finds.get(key, _UNRESOLVED)
+        if found is _UNRESOLVED:
+            found = self._finds[key] = self._find_from(bases, symbol.name, relative, on_disk, module)
+        return None if found is None else (found[0], list(found[1]))  # type: ignore[index]
+
+    def _find_from(
+        self, bases: tuple[str, ...], name: str, relative: bool, on_disk: bool, module: bool
+    ) -> tuple[str, tuple[str, ...]] | None:
+        parts = name.split(".") if name else []
         lowest = 0 if relative else 1
         top = len(parts) if module else len(parts) - 1
         for base in bases:
@@ -107,7 +119,7 @@ class Project:
             for i in range(top, lowest - 1, -1):
                 found = self._module_file(base, parts[:i], on_disk)
                 if found is not None:
-                    return found, parts[i:]
+                    return found, tuple(parts[i:])
         return None
 
     def imported_files_on_disk(self, paths: set[str] | None = None) -> set[str]:

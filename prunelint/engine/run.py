@@ -160,17 +160,25 @@ def _lint_sources(sources: Sequence[Source], options: LintOptions, step: Step) -
         if parse_all:
             chosen, pending = pending, []
         else:
-            mentions = step.mentions(untested)
-            # A name may also be reached through a module outside the run, which re-exports it.
-            names = {word.partition(IMPORTED)[0] for word in untested if IMPORTED in word}
+            through = {word for word in untested if IMPORTED in word}
+            mentions = step.mentions(untested - through) if untested - through else None
+            # `name>module` words: a file must mention the name first (most do not: one test of
+            # the names rules them out), then its module, or import the name from a module
+            # outside the run that re-exports it.
+            names = {word.partition(IMPORTED)[0] for word in through}
             named = step.mentions(names) if names else None
+            imported = step.mentions(through) if through else None
             chosen, rest = [], []
             for source in pending:
                 wanted = (
                     id(source) in forced
-                    or mentions(source)
+                    or (mentions is not None and mentions(source))
                     or (first and project_rules and _imports_outside_run(source, linted, options))
-                    or (named is not None and named(source) and _imports_outside_run(source, linted, options, True))
+                    or (
+                        named is not None
+                        and named(source)
+                        and (imported(source) or _imports_outside_run(source, linted, options, True))
+                    )
                 )
                 (chosen if wanted else rest).append(source)
             chosen, pending = _with_star_neighbours(chosen, rest, results, options, step.mentions({STAR_IMPORT_WORD}))

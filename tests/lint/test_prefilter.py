@@ -125,9 +125,9 @@ def test_a_file_left_pending_is_tested_for_the_new_words_only() -> None:
     step = RecordingStep(options)
     found = finalize(lint_sources(sources, options, step), options, texts)
     assert step.parsed == [["a.py"], ["b.py"]]  # b.py only through the builder's name
-    # The second round: the builder's name as imported from its module, then the bare name
-    # (for the files that import it from a module outside the run).
-    assert "torch_pruning" in step.tested[0] and step.tested[1:3] == [{"make_pruner>a"}, {"make_pruner"}]
+    # The second round: the builder's name, then (for the files that mention it) the name as
+    # imported from its module.
+    assert "torch_pruning" in step.tested[0] and step.tested[1:3] == [{"make_pruner"}, {"make_pruner>a"}]
     assert [(d.filename, d.code) for d in found] == [("b.py", "PRL001")]
     unfiltered = LintOptions(Settings(), RULES, codes, API, prefilter=False)
     assert finalize(lint_sources(sources, unfiltered), unfiltered, texts) == found
