@@ -96,6 +96,9 @@ class SourceText:
         """The string literals the node's code is written as: one for `"ab"`, two for the
         implicit concatenation `"a" "b"`, which CPython's tree holds as one constant (libcst's
         tree as two). None where the code does not tokenize on its own."""
+        code = self.segment(node)
+        if _one_line_literal(code):
+            return [code]
         try:
             tokens = tokenize.generate_tokens(io.StringIO(f"({self.segment(node)})").readline)
             return [t.string for t in tokens if t.type == tokenize.STRING]
@@ -170,6 +173,33 @@ class SourceText:
 
     def _bytes(self, row: int, column: int) -> int:
         return len(self.line(row)[:column].encode("utf-8"))
+
+
+_STRING_PREFIX = frozenset("rRuUbBfF")
+
+
+def _one_line_literal(code: str) -> bool:
+    """Whether `code`, the code of a string constant, is one literal on one line (`"ab"`,
+    `r'a\\'b'`): its quote closes at its last character. The common case, told without
+    Python's tokenizer (which compiles its patterns on first use, in every process); anything
+    else (a concatenation, a triple quote, a line break) is left to the tokenizer."""
+    start = 0
+    while start < len(code) and code[start] in _STRING_PREFIX and start < 2:
+        start += 1
+    if start + 1 >= len(code) or code[start] not in "'\"" or "\n" in code or "\r" in code:
+        return False
+    quote = code[start]  # a triple quote closes early too: its second character
+    index = start + 1
+    end = len(code) - 1
+    while index < end:
+        char = code[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            return False  # it closes early: more code follows
+        index += 1
+    return index == end and code[end] == quote
 
 
 def _callee(tok: tokenize.TokenInfo) -> bool:
