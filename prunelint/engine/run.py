@@ -473,8 +473,12 @@ def expansion_words(context: ProjectContext, roots: Sequence[str]) -> set[str]:
             add(parts[-2] if parts[-1] == "__init__" else parts[-1], "")
     for path, facts in project.facts.items():
         for qualname in facts.classes:
-            if project.class_kind(Target("class", path, qualname)):
-                add(qualname, path) if "." not in qualname else add(qualname.rsplit(".", 1)[-1], "")
+            if not project.class_kind(Target("class", path, qualname)):
+                continue
+            if "." in qualname:  # a nested class: reached through its outer class's attribute
+                add(qualname.rsplit(".", 1)[-1], "")
+            else:
+                add(qualname, path)
         for name, symbol in facts.exports.items():
             target = project.resolve(path, symbol)
             if target is None:
