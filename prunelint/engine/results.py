@@ -29,7 +29,8 @@ class FileResult:
         self.context_only = context_only
 
     def __repr__(self) -> str:
-        return f"FileResult({self.source.filename!r}, {len(self.diagnostics)} findings, context_only={self.context_only})"
+        name = None if self.source is None else self.source.filename  # None while sent back by a worker
+        return f"FileResult({name!r}, {len(self.diagnostics)} findings, context_only={self.context_only})"
 
 
 class Step(Protocol):

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Sequence
 import pathspec
 
 from prunelint.analysis.context import ProjectContext
+from prunelint.analysis.facts import Symbol
 from prunelint.analysis.project import Lookups, Project, Target, import_name_parts, local_module_file
 from prunelint.diagnostics import Diagnostic, Edit, Fix, Position
 from prunelint.engine.noqa import UNUSED_NOQA_CODE, is_silenced, noqa_lines, unused_directives
@@ -332,11 +333,17 @@ def _modules_facts_point_into(pending: Sequence[Source], results: Sequence[FileR
             ):
                 modules.append((callee.name.rsplit(".", 1)[0], callee))
         for module, symbol in modules:
-            level = symbol.level if symbol.kind == "relative" else 0
-            target = local_module_file(path, module, level, options.roots)
+            target = _symbol_module_file(path, module, symbol, options.roots)
             if target in by_path:
                 found.add(id(by_path[target]))
     return found
+
+
+def _symbol_module_file(path: str, module: str, symbol: Symbol, roots: Sequence[str]) -> str | None:
+    """`local_module_file` of a module that a fact of `path` names by `symbol` (absolute, or
+    relative with its level)."""
+    level = symbol.level if symbol.kind == "relative" else 0
+    return local_module_file(path, module, level, roots)
 
 
 def _imported_context(
@@ -506,8 +513,7 @@ class _ModuleWords:
         self.star_importers: dict[str, set[str]] = {}
         for path, facts in project.facts.items():
             for star in facts.star_imports:
-                level = star.level if star.kind == "relative" else 0
-                target = local_module_file(path, star.name, level, roots)
+                target = _symbol_module_file(path, star.name, star, roots)
                 if target is not None:
                     self.star_importers.setdefault(os.path.abspath(target), set()).add(path)
         self._own: dict[str, set[str]] = {}

@@ -100,7 +100,7 @@ class SourceText:
         if _one_line_literal(code):
             return [code]
         try:
-            tokens = tokenize.generate_tokens(io.StringIO(f"({self.segment(node)})").readline)
+            tokens = tokenize.generate_tokens(io.StringIO(f"({code})").readline)
             return [t.string for t in tokens if t.type == tokenize.STRING]
         except (tokenize.TokenError, SyntaxError):
             return None

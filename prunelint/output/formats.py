@@ -495,12 +495,13 @@ def _region(start: Position, end: Position) -> dict[str, int]:
 
 
 def _sarif_rule(rule: RuleInfo) -> dict[str, Any]:
+    docs = rule.docs  # rendered when asked (RuleInfo.docs): once for both fields
     entry: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.docs},
-        "help": {"text": rule.summary, "markdown": rule.docs},
+        "fullDescription": {"text": docs},
+        "help": {"text": rule.summary, "markdown": docs},
     }
     if rule.url:  # `helpUri` must be a URI: leave it out rather than give ""
         entry["helpUri"] = rule.url
