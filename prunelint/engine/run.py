@@ -16,8 +16,6 @@ import re
 from functools import partial
 from typing import Callable, Iterable, Sequence
 
-import pathspec
-
 from prunelint.analysis.context import ProjectContext
 from prunelint.analysis.facts import Symbol
 from prunelint.analysis.project import Lookups, Project, Target, import_name_parts, local_module_file
@@ -546,6 +544,8 @@ def finalize(
     diagnostics: Iterable[Diagnostic], options: LintOptions, texts: dict[str, str]
 ) -> list[Diagnostic]:
     """Selection, per-file ignores and noqa, then ruff's order: file, line, column."""
+    if options.settings.per_file_ignores:
+        import pathspec  # only here: most runs have no per-file ignores (see io.discovery._spec)
     ignores = [
         (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
         for pattern, codes in options.settings.per_file_ignores

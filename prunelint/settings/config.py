@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from prunelint.settings.patterns import is_plain_name
+
 
 def toml_parser():
     """tomllib (tomli before Python 3.11), imported when a file is read: an `--isolated` run
@@ -95,6 +97,9 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
 def check_patterns(patterns: Any, key: str, where: str) -> None:
     """Every gitignore-style pattern compiles (`[z-a]` does not), or a ConfigError that names
     the file (or option) and the key."""
+    patterns = [p for p in patterns if not is_plain_name(p)]
+    if not patterns:
+        return  # a plain name always compiles: pathspec is not imported
     import pathspec
 
     for pattern in patterns:

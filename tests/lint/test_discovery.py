@@ -192,3 +192,51 @@ def test_project_inside_a_folder_named_like_an_exclude(lint, write, tmp_path):
     project = tmp_path / "build" / "project"
     assert files(lint(cwd=project)) == ["a.py"]
     assert files(lint("a.py", "--force-exclude", cwd=project)) == ["a.py"]
+
+
+# -- plain-name patterns, matched without pathspec ------------------------------------------
+
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
+
+from prunelint.settings.patterns import is_plain_name, match_plain_names, plain_names  # noqa: E402
+
+_NAME = st.sampled_from(["build", ".venv", "a.b", "x-y", "node_modules", "v1+2", "~tmp", "é", "a*", "[ab]", "!x", "#c", "..", "a b", "a\\b", ""])
+_PATH_PART = st.sampled_from(["build", ".venv", "a.b", "x-y", "node_modules", "v1+2", "~tmp", "src", "", "buildx", "xbuild", "é"])
+
+
+@settings(deadline=None, max_examples=400)
+@given(
+    patterns=st.lists(st.builds(lambda n, d: n + ("/" if d else ""), _NAME, st.booleans()), max_size=4),
+    parts=st.lists(_PATH_PART, min_size=1, max_size=5),
+    leading=st.sampled_from(["", "/", "//", "./", ".//"]),
+    trailing=st.booleans(),
+)
+@example(patterns=["build"], parts=["build"], leading="//", trailing=False)
+@example(patterns=["build/"], parts=["src", "build"], leading="", trailing=False)
+def test_plain_names_match_as_pathspec_does(patterns, parts, leading, trailing):
+    import pathspec
+
+    path = leading + "/".join(parts) + ("/" if trailing else "")
+    plain = plain_names(tuple(patterns))
+    if plain is None:
+        assert not all(is_plain_name(p) for p in patterns)
+        return
+    expected = pathspec.GitIgnoreSpec.from_lines(patterns).match_file(path)
+    assert match_plain_names(path, *plain) == expected, (patterns, path)
+
+
+def test_only_plain_names_skip_pathspec():
+    for pattern in ("build", ".venv", "node_modules/", "a.b-c"):
+        assert is_plain_name(pattern)
+    for pattern in ("*.py", "a/b", "/build", "!keep", "#note", "a b", "build ", "a\\b", "[ab]", "..", "./", "", "é"):
+        assert not is_plain_name(pattern), pattern
+
+
+def test_plain_name_excludes_hold_at_any_depth(lint, write):
+    write("keep/gen/x.py", FINDING)
+    write("keep/generated/y.py", FINDING)
+    write("keep/gen.py/w.py", FINDING)  # a folder named like a file
+    write("keep/only.py", FINDING)  # `only.py/` names folders only
+    write("keep/z.py", FINDING)
+    write("pyproject.toml", "[tool.prunelint]\nextend-exclude = ['gen', 'generated/', 'gen.py', 'only.py/']\n")
+    assert files(lint()) == ["keep/only.py", "keep/z.py"]

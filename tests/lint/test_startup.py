@@ -2,8 +2,9 @@
 never parses a file, never starts worker processes, never imports torch, and never loads the
 fixer (or difflib) that only --fix and --diff need, importlib.metadata (the entry points are
 read without it), tempfile (only writes need it) or tomllib (an `--isolated` run reads no
-configuration, and the API data is read from its JSON form) or shutil (argparse asks it for the
-terminal's width only to print help); and reading code never imports
+configuration, and the API data is read from its JSON form), shutil (argparse asks it for the
+terminal's width only to print help) or pathspec (the default excludes are plain names, and the
+tree has no .gitignore); and reading code never imports
 libcst, which only a third-party CstRule needs.
 
 A fresh interpreter is needed: the test process itself has long since imported libcst.
@@ -27,7 +28,7 @@ PROBE = textwrap.dedent(
     code = main(sys.argv[1:])
     heavy = sorted(
         m for m in sys.modules
-        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile", "tomllib", "shutil"))
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile", "tomllib", "shutil", "pathspec"))
     )
     print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
     """
@@ -83,6 +84,10 @@ def test_the_probe_can_fail(tmp_path):
     assert "prunelint.engine.step" in result["heavy"]
     (tmp_path / "pyproject.toml").write_text("[tool.prunelint]\nselect = ['PRL']\n")
     assert "tomllib" in probe(tmp_path, "-q", "--no-cache", ".")["heavy"]
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    assert "pathspec" in probe(tmp_path, "-q", "--no-cache", ".")["heavy"]
+    (tmp_path / ".gitignore").unlink()
+    assert "pathspec" in probe(tmp_path, "--isolated", "-q", "--no-cache", "--extend-exclude", "gen*", ".")["heavy"]
 
 
 PRUNED_UNDER_NO_GRAD = (
