@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pluggy
 
-PROJECT_NAME = "prunelint"
+from prunelint.plugins import PROJECT_NAME
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)

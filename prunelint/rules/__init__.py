@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from prunelint.plugins.hookspecs import hookimpl
 from prunelint.rules.base import Rule
 
 
@@ -27,6 +26,8 @@ def builtin_rules() -> tuple[type[Rule], ...]:
     return tuple(found)
 
 
-@hookimpl
 def prunelint_rules() -> list[type[Rule]]:
+    """The built-in rules' `prunelint_rules` hook. `plugins.registry.plugin_manager` marks it
+    as a `hookimpl` when a run needs pluggy (a third-party plugin is installed); a run with the
+    built-in rules alone calls it directly and never imports pluggy."""
     return list(builtin_rules())

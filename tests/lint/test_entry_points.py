@@ -97,3 +97,21 @@ def test_a_third_party_distribution_adds_its_rules(tmp_path: Path, monkeypatch) 
     rules = load_rules().rules
     assert rules["XYZ900"].__name__ == "MadeUp"
     assert "PRL001" in rules
+
+
+def test_without_a_third_party_plugin_the_rules_are_pluggys(tmp_path: Path, monkeypatch) -> None:
+    """With prunelint's own entry point alone, its hook is called without pluggy: the rules are
+    the ones a plugin manager with the built-in plugin gives."""
+    from prunelint import rules as builtin
+    from prunelint.plugins.registry import plugin_manager
+
+    manager = plugin_manager()
+    manager.register(builtin, name="builtin")
+    through_pluggy = load_rules(manager).rules
+    direct = load_rules().rules
+    assert list(direct) == list(through_pluggy) and len(direct) > 10
+    assert all(direct[code] is through_pluggy[code] for code in direct)
+    # A second distribution that names only prunelint's own module is no third-party plugin.
+    dist(tmp_path, "copy_of_prunelint-1.0.dist-info", "[prunelint]\nbuiltin = prunelint.rules\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    assert list(load_rules().rules) == list(direct)

@@ -3,9 +3,9 @@ never parses a file, never starts worker processes, never imports torch, and nev
 fixer (or difflib) that only --fix and --diff need, importlib.metadata (the entry points are
 read without it), tempfile (only writes need it) or tomllib (an `--isolated` run reads no
 configuration, and the API data is read from its JSON form), shutil (argparse asks it for the
-terminal's width only to print help) or pathspec (the default excludes are plain names, and the
-tree has no .gitignore); and reading code never imports
-libcst, which only a third-party CstRule needs.
+terminal's width only to print help), pathspec (the default excludes are plain names, and the
+tree has no .gitignore) or pluggy (no third-party plugin is installed); and reading code never
+imports libcst, which only a third-party CstRule needs.
 
 A fresh interpreter is needed: the test process itself has long since imported libcst.
 """
@@ -28,7 +28,7 @@ PROBE = textwrap.dedent(
     code = main(sys.argv[1:])
     heavy = sorted(
         m for m in sys.modules
-        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile", "tomllib", "shutil", "pathspec"))
+        if m.startswith(("libcst.", "torch", "multiprocessing", "concurrent.futures", "prunelint.engine.step", "prunelint.fix", "difflib", "importlib.metadata", "tempfile", "tomllib", "shutil", "pathspec", "pluggy"))
     )
     print(json.dumps({"rules": len(rules.rules), "code": code, "heavy": heavy}))
     """
