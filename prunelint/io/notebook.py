@@ -275,6 +275,10 @@ def _cell_syntax_error(text: str) -> tuple[str, int, int] | None:
     return None
 
 
+# The characters that can change `_LogicalLines`' state.
+_LEXED = re.compile(r"""['"()\[\]{}#\\]""")
+
+
 class _LogicalLines:
     """Tracks, line by line, whether the next physical line starts a logical line: outside
     brackets, strings and backslash continuations. Only as much of Python's lexer as that needs."""
@@ -290,6 +294,17 @@ class _LogicalLines:
 
     def feed(self, line: str) -> None:
         body = line.rstrip("\r\n")
+        if _LEXED.search(body) is None:
+            # No quote, bracket, comment or backslash (most lines of a cell): what `scan` does
+            # at the end of a line that no backslash continues.
+            self.continued = False
+            if self.quote in ("'", '"'):
+                self.quote = None
+            return
+        self.scan(body)
+
+    def scan(self, body: str) -> None:
+        """`feed` of a line without its end, character by character."""
         i, n = 0, len(body)
         while i < n:
             ch = body[i]

@@ -324,3 +324,17 @@ def test_every_line_keeps_its_row(lines: list[str]) -> None:
         )
         assert isinstance(nb, Notebook)
         assert nb.cell_map.rows in ((), tuple(range(1, len(cell) + 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES | st.sampled_from(["a = 1", "x.y", "[", "]", "{", "}", "'", "ok"]), max_size=5).map(" ".join), max_size=8))
+def test_a_line_without_lexed_characters_skips_the_scan(lines: list[str]) -> None:
+    """`_LogicalLines.feed` skips the character scan of a line with no quote, bracket, comment
+    or backslash: its state after each line is the full scan's."""
+    from prunelint.io.notebook import _LogicalLines
+
+    fast, full = _LogicalLines(), _LogicalLines()
+    for line in lines:
+        fast.feed(line + "\n")
+        full.scan(line)
+        assert (fast.depth, fast.quote, fast.continued) == (full.depth, full.quote, full.continued)
