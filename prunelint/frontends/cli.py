@@ -446,8 +446,23 @@ def _watch(paths: list[str], options: LintOptions, args: argparse.Namespace, std
 
 def console() -> int:
     """The `prunelint` command: `main` in a process of its own (see `run_check`'s freeze; a
-    caller of `main` in a longer-lived process keeps its heap as it is)."""
-    return main(freeze_startup=True)
+    caller of `main` in a longer-lived process keeps its heap as it is).
+
+    Once the output is out, the process ends without the interpreter's clean-up, as mypy's
+    does (`mypy.util.hard_exit`): freeing a run's objects one by one took about 8 ms of a
+    400 ms run on Torch-Pruning's repository, and every file was written (atomically) before
+    `main` returned. Under coverage.py, which saves its data at exit, it ends as usual."""
+    code = main(freeze_startup=True)
+    if "coverage" in sys.modules:
+        return code
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (`prunelint | head`): as during the run
+        code = EXIT_ERROR
+    except (OSError, ValueError):  # a closed or failing stream: let the usual exit report it
+        return code
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None, *, freeze_startup: bool = False) -> int:

@@ -39,6 +39,36 @@ def test_subprocess_finding_exit_1(run, write):
     assert result.err == ""
 
 
+def test_subprocess_output_is_whole_through_a_pipe(run, write):
+    """The command ends its process without the interpreter's clean-up (`cli.console`), once
+    its output is flushed: a long report arrives whole."""
+    for i in range(150):
+        write(f"pkg/m{i:03d}.py")
+    result = run("--isolated", "--no-cache", "--output-format", "json", "pkg")
+    assert result.code == 1
+    assert len(json.loads(result.out)) == 150
+    assert result.err == ""
+
+
+def test_subprocess_reader_that_goes_away(write, tmp_path):
+    """`prunelint | head -c 20`: the run ends with exit 2, and no traceback."""
+    import subprocess
+    import sys
+
+    for i in range(150):
+        write(f"pkg/m{i:03d}.py")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prunelint", "--isolated", "--no-cache", "--output-format", "full", "pkg"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(20)) == 20
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 2
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
 def test_subprocess_default_path_and_check_subcommand(run, write):
     write("pkg/a.py")
     write("pkg/ok.py", "import torch_pruning as tp\n")
