@@ -8,7 +8,7 @@ import (with inspect) is about 15 ms of a run.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from prunelint import RULE_URL
 
@@ -114,13 +114,15 @@ def load_rules(manager: "pluggy.PluginManager | None" = None) -> RuleSet:
                 _load_entry_points(manager, entries)
         except Exception as exc:  # a broken third-party plugin must not look like our crash
             raise PluginError(f"failed to load a prunelint plugin: {type(exc).__name__}: {exc}") from None
-        if manager is None:
-            # prunelint's own plugin alone (or none: a source tree never installed).
-            batches = [builtin.prunelint_rules()]
-        elif not manager.is_registered(builtin) and manager.get_plugin("builtin") is None:
+        if manager is None:  # prunelint's own plugin alone (or none: a source tree never installed)
+            return _rule_set([builtin.prunelint_rules()])
+        if not manager.is_registered(builtin) and manager.get_plugin("builtin") is None:
             manager.register(builtin, name="builtin")
-    if manager is not None:
-        batches = manager.hook.prunelint_rules()
+    return _rule_set(manager.hook.prunelint_rules())
+
+
+def _rule_set(batches: Iterable[Iterable[object]]) -> RuleSet:
+    """The rules the plugins' hooks returned, checked: runnable rule classes, one per code."""
     found: dict[str, type[Rule]] = {}
     for batch in batches:
         for rule in batch:
